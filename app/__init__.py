@@ -1,0 +1,1 @@
+"""Multiprocessing Playground: a classroom app that shows what multiprocessing really does."""

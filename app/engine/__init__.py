@@ -1,0 +1,32 @@
+"""The engine: runs a workload on a pool (or threads, or serially) and reports every task.
+
+Public API: `RunConfig` describes a run, `Run` executes it (`start`, `poll`, `stop`), and
+`app.engine.records` holds what it reports. No Qt here: the CLI and the window share it.
+
+Names load on first use (PEP 562): a spawned worker imports `app.engine.worker` through this
+package, and should not pay for the supervisor's imports on every start.
+"""
+
+from importlib import import_module
+
+_EXPORTS = {
+    "DEFAULT_START_METHOD": "app.engine.config",
+    "EXECUTORS": "app.engine.config",
+    "START_METHODS": "app.engine.config",
+    "ConfigError": "app.engine.config",
+    "RunConfig": "app.engine.config",
+    "available_start_methods": "app.engine.config",
+    "cpu_count": "app.engine.config",
+    "parse_int_list": "app.engine.config",
+    "Progress": "app.engine.run",
+    "Run": "app.engine.run",
+    "describe_exit": "app.engine.run",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'app.engine' has no attribute {name!r}")

@@ -1,0 +1,112 @@
+"""How a run is described: one frozen `RunConfig`, checked once, with messages a student can act on."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+EXECUTORS = ("process", "thread", "serial")
+START_METHODS = ("spawn", "fork", "forkserver")
+DEFAULT_START_METHOD = "spawn"  # what Windows, macOS and frozen apps use; fork is unsafe with Qt threads
+MAX_WORKERS = 256
+MAX_TASKS = 10_000_000
+
+
+class ConfigError(ValueError):
+    """A run was described in a way that cannot work; the message says what is allowed."""
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1
+
+
+def available_start_methods() -> tuple[str, ...]:
+    """The start methods this OS offers, in our preferred order."""
+    offered = set(multiprocessing.get_all_start_methods())
+    return tuple(method for method in START_METHODS if method in offered)
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    workload: str
+    tasks: int | None = None  # n tasks at the workload's default cost...
+    inputs: tuple | None = None  # ...or these exact inputs
+    executor: str = "process"
+    workers: int = 2
+    chunksize: int = 0  # 0: the engine sizes chunks from measured task times
+    start_method: str = DEFAULT_START_METHOD
+    max_deaths: int = 3  # give up once this many workers have died in one run
+
+    def __post_init__(self) -> None:
+        from app.workloads import WORKLOADS
+
+        if self.workload not in WORKLOADS:
+            raise ConfigError(
+                f"unknown workload {self.workload!r}; choose from {', '.join(WORKLOADS)}"
+            )
+        if self.executor not in EXECUTORS:
+            raise ConfigError(
+                f"unknown executor {self.executor!r}; choose from {', '.join(EXECUTORS)}"
+            )
+        methods = available_start_methods()
+        if self.start_method not in START_METHODS:
+            raise ConfigError(
+                f"unknown start method {self.start_method!r}; choose from {', '.join(methods)}"
+            )
+        if self.start_method not in methods:
+            raise ConfigError(
+                f"start method {self.start_method!r} is not available on this OS; "
+                f"choose from {', '.join(methods)}"
+            )
+        _check_int("workers", self.workers, 1, MAX_WORKERS)
+        _check_int("chunksize", self.chunksize, 0, MAX_TASKS)
+        _check_int("max_deaths", self.max_deaths, 1, 1000)
+        if self.inputs is None:
+            if self.tasks is None:
+                raise ConfigError("give a number of tasks or a list of inputs")
+            _check_int("tasks", self.tasks, 1, MAX_TASKS)
+        else:
+            if self.tasks is not None and self.tasks != len(self.inputs):
+                raise ConfigError("give either a number of tasks or a list of inputs, not both")
+            if not self.inputs:
+                raise ConfigError("the list of inputs is empty; give at least one")
+            if len(self.inputs) > MAX_TASKS:
+                raise ConfigError(f"at most {MAX_TASKS:,} inputs")
+
+    @property
+    def task_count(self) -> int:
+        return len(self.inputs) if self.inputs is not None else int(self.tasks)
+
+    @property
+    def func(self) -> Callable:
+        from app.workloads import WORKLOADS
+
+        return WORKLOADS[self.workload].func
+
+    def make_inputs(self) -> list:
+        from app.workloads import WORKLOADS
+
+        if self.inputs is not None:
+            return list(self.inputs)
+        return list(WORKLOADS[self.workload].make_inputs(int(self.tasks)))
+
+
+def _check_int(name: str, value: object, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high:,}, got {value}")
+
+
+def parse_int_list(text: str, option: str = "--inputs", example: str = "4,2,3") -> tuple[int, ...]:
+    """Parse "4,2,3" as the tutorial writes it; a clear error for anything else."""
+    parts = [part.strip() for part in text.split(",")]
+    message = f"{option} needs comma-separated whole numbers like {example}; got {text!r}"
+    if not text.strip() or any(not part for part in parts):
+        raise ConfigError(message)
+    try:
+        return tuple(int(part) for part in parts)
+    except ValueError:
+        raise ConfigError(message) from None

@@ -1,0 +1,140 @@
+"""What a run reports: the events `Run.poll()` returns and the summary it ends with.
+
+Every record is a frozen dataclass of plain values, so the CLI, the stats and the window can
+all read the same stream. Times are seconds since the run started, on `time.perf_counter()`,
+which CPython takes from a system-wide monotonic clock (CLOCK_MONOTONIC on Linux,
+QueryPerformanceCounter on Windows, mach_absolute_time on macOS), so a worker's timestamps
+line up with the parent's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerStarted:
+    """A worker process (or thread) is up and ready for tasks."""
+
+    worker: str  # stable key for charts: the pid for processes, "pid:thread-id" for threads
+    pid: int
+    name: str  # multiprocessing.current_process().name, or the thread's name
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """`count` tasks that one worker ran back to back: one block of the timeline.
+
+    Coarse tasks are reported one by one (count == 1); tiny tasks are reported per chunk, so
+    telemetry never costs more than the work it describes.
+    """
+
+    worker: str
+    pid: int
+    name: str
+    first_index: int
+    count: int
+    failed: int
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFailed:
+    """A task raised: the run goes on, and the traceback is kept."""
+
+    index: int
+    worker: str
+    pid: int
+    name: str
+    exc_type: str
+    message: str
+    traceback: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerDied:
+    """A worker process ended without being asked to (killed, crashed, os._exit)."""
+
+    worker: str
+    pid: int
+    name: str
+    exitcode: int
+    at: float
+    running: tuple[int, ...]  # task indices it had started and not delivered
+
+
+@dataclass(frozen=True, slots=True)
+class PoolRestarted:
+    """After a death the pool was replaced; unfinished tasks went to the new one."""
+
+    at: float
+    retried: int  # tasks that had started and were run again
+    requeued: int  # tasks that were waiting or in transit and were sent again
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSummary:
+    worker: str
+    pid: int
+    name: str
+    tasks: int
+    failed: int
+    busy_s: float
+    throughput: float  # tasks / run wall time: the workers' throughputs add up to the run's
+    utilisation: float  # busy_s / wall_s
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """The books of a finished run: completed + failed + cancelled == tasks, always."""
+
+    workload: str
+    executor: str
+    workers: int
+    start_method: str
+    chunksize: int  # 0 means the engine sized chunks itself
+    tasks: int
+    completed: int
+    failed: int
+    cancelled: int  # never run, because the run was stopped or gave up
+    retried: int
+    chunks: int
+    wall_s: float
+    startup_s: float
+    throughput: float
+    per_worker: tuple[WorkerSummary, ...] = ()
+    deaths: tuple[tuple[int, int], ...] = ()  # (pid, exitcode) of every worker that died
+    stopped: bool = False  # the user asked the run to stop
+    error: str | None = None  # why the run gave up, if it did
+    results: list | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.stopped and self.failed == 0
+
+    def to_dict(self, include_results: bool = False) -> dict:
+        data = {
+            name: getattr(self, name)
+            for name in self.__dataclass_fields__
+            if name not in ("per_worker", "deaths", "results")
+        }
+        data["per_worker"] = [w.to_dict() for w in self.per_worker]
+        data["deaths"] = [{"pid": pid, "exitcode": code} for pid, code in self.deaths]
+        if include_results:
+            data["results"] = self.results
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    """The last event of every run, after its pool is gone."""
+
+    summary: RunSummary
+
+
+Event = WorkerStarted | Segment | TaskFailed | WorkerDied | PoolRestarted | RunFinished

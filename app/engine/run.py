@@ -1,0 +1,644 @@
+"""One run of a workload on a pool: `start()` it, `poll()` what it reports, `stop()` it.
+
+Two owners, so no state is written from two places:
+
+* The **supervisor thread** owns the pool's life. It creates the pool (never on the caller's
+  thread), cuts the inputs into chunks and keeps a small window of them in flight, watches the
+  worker processes, replaces the pool when a worker dies, and disposes of it at the end.
+* The **consumer**, whoever calls `poll()` (the window's QTimer, the CLI's loop), owns the books.
+  `poll()` drains the run's multiprocessing Queue without blocking, accepts each task's result
+  exactly once, and turns what arrived into records (`app.engine.records`).
+
+Why a dead worker replaces the whole pool: `multiprocessing.Pool` shares locks between its
+workers (the task queue's read lock is held by an idle worker while it waits; the result
+queue's write lock while a worker sends). A worker killed while holding one leaves it locked
+forever, and a plain Pool then waits forever (CPython issue 96062). A killed worker also loses
+the task it held. So the supervisor kills the old pool, frees the locks its teardown needs, and
+sends every task whose result has not arrived to a fresh pool. Results that still come in from
+the old pool are accepted if they are first, dropped if not: each task's result is kept once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import multiprocessing
+import multiprocessing.pool
+import pickle
+import queue
+import random
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.engine.config import RunConfig
+from app.engine.records import (
+    PoolRestarted,
+    RunFinished,
+    RunSummary,
+    Segment,
+    TaskFailed,
+    WorkerDied,
+    WorkerStarted,
+    WorkerSummary,
+)
+from app.engine.worker import (
+    HELLO,
+    REPORT,
+    WorkerContext,
+    execute_chunk,
+    init_process_worker,
+    run_chunk_in_process,
+    say_hello,
+)
+
+TARGET_CHUNK_S = 0.02  # auto chunks aim at this much work: fine-grained, yet cheap to send
+TICK_S = 0.05  # how often the supervisor looks at its workers when nothing else wakes it
+STARTED_BY_SLOTS = 4096  # ring of "which pid took chunk N"; far more than chunks in flight
+POLL_BUDGET_S = 0.004  # poll() returns after this much work, so a GUI frame is never late
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    done: int
+    completed: int
+    failed: int
+    retried: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class _ChunkFailed:
+    """A chunk could not run at all (its inputs or results would not pickle, say)."""
+
+    indices: range
+    exc_type: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class _SupervisorDone:
+    error: str | None
+
+
+_active_runs: weakref.WeakSet[Run] = weakref.WeakSet()
+
+
+class Run:
+    """A single run: make one per press of Start."""
+
+    def __init__(self, config: RunConfig, func: Callable | None = None) -> None:
+        self.config = config
+        self._func = func or config.func
+        self._inputs = config.make_inputs()
+        total = len(self._inputs)
+        self.t0: float | None = None
+
+        # The consumer's books.
+        self._total = total
+        self._received = bytearray(total)
+        self._results: list = [None] * total
+        self._completed = 0
+        self._failed = 0
+        self._per_worker: dict[str, list] = {}  # key -> [pid, name, tasks, failed, busy_s]
+        self._first_ready: float | None = None
+        self._last_end: float | None = None
+        self._partial: dict[tuple[int, int], list[bytes]] = {}
+        self._channel_seen: object = None
+        self._done_notice: _SupervisorDone | None = None
+        self._summary: RunSummary | None = None
+
+        # Shared between the two owners; each is written by one side only.
+        self._channel: object = None  # written by the supervisor, read by poll()
+        self._notices: deque = deque()  # supervisor -> consumer
+        self._control: queue.SimpleQueue = queue.SimpleQueue()  # anyone -> supervisor
+        self._all_received = threading.Event()  # set by the consumer
+        self._stop_requested = threading.Event()
+        self._cancel = threading.Event()  # tells in-process workers to stop between tasks
+        self._retried = 0  # written by the supervisor
+        self._chunks = 0
+        self._deaths: list[tuple[int, int]] = []
+        self._procs: dict[int, multiprocessing.process.BaseProcess] = {}
+
+        # The supervisor's own state.
+        self._pending: deque[range] = deque([range(total)])
+        self._pending_count = total
+        self._in_flight: dict[int, range] = {}
+        self._generation = 0
+        self._per_task_s: float | None = None
+        self._started_by = None
+        self._pool = None
+        self._supervisor: threading.Thread | None = None
+
+    # ----------------------------------------------------------------- the caller's side
+
+    def start(self) -> None:
+        """Start the run and return at once: the pool starts on the supervisor thread."""
+        if self._supervisor is not None:
+            raise RuntimeError("a Run starts once; make a new Run to run again")
+        self.t0 = time.perf_counter()
+        name = "SerialWorker" if self.config.executor == "serial" else "RunSupervisor"
+        self._supervisor = threading.Thread(target=self._supervise, name=name, daemon=True)
+        _active_runs.add(self)
+        self._supervisor.start()
+
+    def stop(self) -> None:
+        """Ask the run to stop and return at once; workers are gone within a second."""
+        self._stop_requested.set()
+        self._cancel.set()
+        self._control.put(("wake",))
+
+    @property
+    def elapsed(self) -> float:
+        return 0.0 if self.t0 is None else time.perf_counter() - self.t0
+
+    @property
+    def progress(self) -> Progress:
+        done = self._completed + self._failed
+        return Progress(done, self._completed, self._failed, self._retried, self._total)
+
+    @property
+    def finished(self) -> bool:
+        return self._summary is not None
+
+    @property
+    def summary(self) -> RunSummary | None:
+        return self._summary
+
+    def worker_pids(self) -> list[int]:
+        return sorted(self._procs)
+
+    def kill_worker(self, pid: int | None = None) -> int | None:
+        """Kill one worker process with SIGKILL, as a classroom demonstration of a crash."""
+        procs = dict(self._procs)
+        if pid is None:
+            if not procs:
+                return None
+            pid = random.choice(sorted(procs))
+        process = procs.get(pid)
+        if process is None or process.exitcode is not None:
+            return None
+        process.kill()
+        return pid
+
+    def wait(self, timeout: float | None = None) -> RunSummary:
+        """Poll until the run has finished (for scripts and tests; a GUI polls from a timer)."""
+        deadline = None if timeout is None else time.perf_counter() + timeout
+        while not self.finished:
+            if deadline is not None and time.perf_counter() > deadline:
+                raise TimeoutError(f"the run did not finish within {timeout} s")
+            self.poll(timeout=0.01, budget_s=0.25)
+        return self._summary
+
+    def poll(self, timeout: float = 0.0, budget_s: float = POLL_BUDGET_S) -> list:
+        """Return the records that arrived since the last call.
+
+        Never blocks unless asked to wait up to `timeout` for the first message, and returns
+        after about `budget_s` of work even if more is waiting.
+        """
+        events: list = []
+        if self._summary is not None:
+            return events
+        deadline = time.perf_counter() + budget_s
+        drained = self._drain_channel(events, timeout, deadline)
+        while self._notices:
+            notice = self._notices.popleft()
+            if isinstance(notice, _SupervisorDone):
+                self._done_notice = notice
+            elif isinstance(notice, _ChunkFailed):
+                self._fail_chunk(notice, events)
+            else:
+                events.append(notice)
+        if self._done_notice is not None and drained:
+            events.append(self._finish())
+        return events
+
+    # ------------------------------------------------------------- the consumer's books
+
+    def _drain_channel(self, events: list, timeout: float, deadline: float) -> bool:
+        """Take messages until the channel is empty (True) or the budget is spent (False)."""
+        channel = self._channel
+        if channel is None:
+            return True
+        if channel is not self._channel_seen:
+            self._channel_seen = channel
+            self._partial.clear()  # pieces of a replaced pool's messages will never complete
+        in_process = self.config.executor != "process"
+        wait = timeout
+        while True:
+            try:
+                item = channel.get(timeout=wait) if wait > 0 else channel.get_nowait()
+            except queue.Empty:
+                return True
+            except (OSError, EOFError, ValueError):
+                return True  # the channel was closed with its pool
+            wait = 0
+            message = item if in_process else self._assemble(item)
+            if message is not None:
+                self._take(message, events)
+            if time.perf_counter() > deadline:
+                return False
+
+    def _assemble(self, piece: tuple) -> tuple | None:
+        pid, number, seq, total, data = piece
+        if total == 1:
+            return pickle.loads(data)
+        parts = self._partial.setdefault((pid, number), [])
+        parts.append(data)
+        if seq < total - 1:
+            return None
+        del self._partial[(pid, number)]
+        return pickle.loads(b"".join(parts))
+
+    def _take(self, message: tuple, events: list) -> None:
+        kind, key, pid, name = message[:4]
+        worker = self._per_worker.get(key)
+        if worker is None:
+            worker = self._per_worker[key] = [pid, name, 0, 0, 0.0]
+        if kind == HELLO:
+            at = message[4] - self.t0
+            if self._first_ready is None:
+                self._first_ready = at
+            events.append(WorkerStarted(key, pid, name, at))
+        elif kind == REPORT:
+            for segment in message[5]:
+                self._take_segment(key, pid, name, worker, segment, events)
+
+    def _take_segment(self, key, pid, name, worker, segment, events) -> None:
+        indices, start, end, results, failures = segment
+        received = self._received
+        first, stop = indices.start, indices.stop
+        if received.find(1, first, stop) == -1:  # the usual case: all new
+            received[first:stop] = b"\x01" * (stop - first)
+            self._results[first:stop] = results
+            accepted = stop - first
+            new_failures = failures
+        else:  # a task that was retried after a death: keep the first result only
+            failure_at = {failure[0]: failure for failure in failures}
+            new_failures = []
+            accepted = 0
+            for index, result in zip(indices, results):
+                if received[index]:
+                    continue
+                received[index] = 1
+                self._results[index] = result
+                accepted += 1
+                if index in failure_at:
+                    new_failures.append(failure_at[index])
+            if not accepted:
+                return
+        failed = len(new_failures)
+        self._completed += accepted - failed
+        self._failed += failed
+        worker[2] += accepted
+        worker[3] += failed
+        worker[4] += end - start
+        if self._last_end is None or end > self._last_end:
+            self._last_end = end
+        t0 = self.t0
+        events.append(Segment(key, pid, name, first, accepted, failed, start - t0, end - t0))
+        for index, exc_type, text, trace in new_failures:
+            events.append(TaskFailed(index, key, pid, name, exc_type, text, trace))
+        self._check_complete()
+
+    def _fail_chunk(self, notice: _ChunkFailed, events: list) -> None:
+        for index in notice.indices:
+            if not self._received[index]:
+                self._received[index] = 1
+                self._failed += 1
+                events.append(
+                    TaskFailed(index, "pool", 0, "Pool", notice.exc_type, notice.message, "")
+                )
+        self._check_complete()
+
+    def _check_complete(self) -> None:
+        if self._completed + self._failed == self._total:
+            self._all_received.set()
+            self._control.put(("wake",))
+
+    def _finish(self) -> RunFinished:
+        end = self._last_end if self._all_received.is_set() else time.perf_counter()
+        wall = max(end - self.t0, 1e-9)
+        workers = tuple(
+            WorkerSummary(key, pid, name, tasks, failed, busy, tasks / wall, busy / wall)
+            for key, (pid, name, tasks, failed, busy) in self._per_worker.items()
+        )
+        done = self._completed + self._failed
+        config = self.config
+        self._summary = RunSummary(
+            workload=config.workload,
+            executor=config.executor,
+            workers=config.workers,
+            start_method=config.start_method if config.executor == "process" else "",
+            chunksize=config.chunksize,
+            tasks=self._total,
+            completed=self._completed,
+            failed=self._failed,
+            cancelled=self._total - done,
+            retried=self._retried,
+            chunks=self._chunks,
+            wall_s=wall,
+            startup_s=self._first_ready or 0.0,
+            throughput=done / wall,
+            per_worker=workers,
+            deaths=tuple(self._deaths),
+            stopped=self._stop_requested.is_set() and done < self._total,
+            error=self._done_notice.error,
+            results=self._results,
+        )
+        self._partial.clear()
+        self._channel = None
+        return RunFinished(self._summary)
+
+    # ------------------------------------------------------------- the supervisor's side
+
+    def _supervise(self) -> None:
+        error = None
+        try:
+            if self.config.executor == "serial":
+                self._supervise_serial()
+            else:
+                self._supervise_pool()
+        except Exception as exc:  # an engine fault must end the run, not hang it
+            error = f"the run failed: {type(exc).__name__}: {exc}"
+        finally:
+            try:
+                self._dispose_pool()
+            finally:
+                self._notices.append(_SupervisorDone(error or self._give_up_reason()))
+
+    def _give_up_reason(self) -> str | None:
+        if len(self._deaths) < self.config.max_deaths:
+            return None
+        listed = ", ".join(f"pid {pid} ({describe_exit(code)})" for pid, code in self._deaths)
+        return f"workers keep dying: {len(self._deaths)} died in this run: {listed}. Stopped."
+
+    def _supervise_serial(self) -> None:
+        channel = queue.SimpleQueue()
+        context = WorkerContext(self._func, channel, cancel=self._cancel, in_process=True)
+        self._channel = channel
+        say_hello(context)
+        while self._pending_count and not self._stop_requested.is_set():
+            chunk_id, indices = self._cut_chunk()
+            ack = execute_chunk(context, chunk_id, indices, self._inputs[indices.start : indices.stop])
+            self._learn(ack)
+        self._wait_for_consumer()
+
+    def _supervise_pool(self) -> None:
+        self._open_pool()
+        window = max(2, 2 * self.config.workers)
+        while not self._stop_requested.is_set() and not self._all_received.is_set():
+            dead = self._find_dead_workers()
+            if dead:
+                if not self._recover(dead):
+                    return
+                continue
+            while self._pending_count and len(self._in_flight) < window:
+                self._submit()
+            self._handle_control(TICK_S)
+
+    def _wait_for_consumer(self) -> None:
+        while not self._stop_requested.is_set() and not self._all_received.is_set():
+            self._handle_control(TICK_S)
+
+    def _open_pool(self) -> None:
+        config = self.config
+        if config.executor == "thread":
+            channel = queue.SimpleQueue()
+            context = WorkerContext(self._func, channel, cancel=self._cancel, in_process=True)
+            self._thread_context = context
+            self._channel = channel
+            self._pool = multiprocessing.pool.ThreadPool(
+                config.workers, initializer=say_hello, initargs=(context,)
+            )
+            return
+        mp = multiprocessing.get_context(config.start_method)
+        channel = mp.Queue()
+        self._started_by = mp.RawArray("q", STARTED_BY_SLOTS)
+        self._channel = channel
+        self._pool = mp.Pool(
+            config.workers,
+            initializer=init_process_worker,
+            initargs=(self._func, channel, self._started_by),
+        )
+        self._note_workers()
+
+    def _cut_chunk(self) -> tuple[int, range]:
+        size = self._chunk_size()
+        head = self._pending[0]
+        if len(head) <= size:
+            chunk = self._pending.popleft()
+        else:
+            chunk = head[:size]
+            self._pending[0] = head[size:]
+        self._pending_count -= len(chunk)
+        chunk_id = self._chunks
+        self._chunks += 1
+        return chunk_id, chunk
+
+    def _chunk_size(self) -> int:
+        if self.config.chunksize:
+            return self.config.chunksize
+        # Like Pool.map's own rule, leave several chunks per worker for the tail.
+        cap = max(1, math.ceil(self._pending_count / (4 * self.config.workers)))
+        if self._per_task_s is None:
+            return 1  # measure one task before sending more
+        return max(1, min(cap, int(TARGET_CHUNK_S / max(self._per_task_s, 1e-9))))
+
+    def _submit(self) -> None:
+        chunk_id, indices = self._cut_chunk()
+        inputs = self._inputs[indices.start : indices.stop]
+        generation = self._generation
+        self._in_flight[chunk_id] = indices
+        control = self._control
+
+        def done(ack):
+            control.put(("ack", generation, ack))
+
+        def failed(exc):
+            control.put(("error", generation, chunk_id, exc))
+
+        if self.config.executor == "thread":
+            self._pool.apply_async(
+                execute_chunk, (self._thread_context, chunk_id, indices, inputs), {}, done, failed
+            )
+        else:
+            self._started_by[chunk_id % STARTED_BY_SLOTS] = 0
+            self._pool.apply_async(run_chunk_in_process, (chunk_id, indices, inputs), {}, done, failed)
+
+    def _handle_control(self, timeout: float) -> None:
+        try:
+            message = self._control.get(timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            kind = message[0]
+            if kind == "ack" and message[1] == self._generation:
+                self._in_flight.pop(message[2][0], None)
+                self._learn(message[2])
+            elif kind == "error" and message[1] == self._generation:
+                _, _, chunk_id, exc = message
+                indices = self._in_flight.pop(chunk_id, None)
+                if indices is not None:
+                    self._notices.append(_ChunkFailed(indices, type(exc).__qualname__, str(exc)))
+            try:
+                message = self._control.get_nowait()
+            except queue.Empty:
+                return
+
+    def _learn(self, ack: tuple) -> None:
+        _, count, busy = ack
+        per_task = busy / max(count, 1)
+        if self._per_task_s is None:
+            self._per_task_s = per_task
+        else:
+            self._per_task_s = 0.7 * self._per_task_s + 0.3 * per_task
+
+    # ------------------------------------------------------------------ deaths
+
+    def _note_workers(self) -> None:
+        # Pool keeps no public list of its workers; _pool has held them since Python 2.6.
+        for process in list(self._pool._pool):
+            if process.pid is not None and process.pid not in self._procs:
+                self._procs[process.pid] = process
+
+    def _find_dead_workers(self) -> list:
+        if self.config.executor != "process":
+            return []
+        self._note_workers()
+        dead = []
+        for pid, process in list(self._procs.items()):
+            if process.exitcode is not None:
+                del self._procs[pid]
+                dead.append(process)
+        return dead
+
+    def _recover(self, dead: list) -> bool:
+        """Report the deaths; replace the pool and requeue unfinished tasks, or give up."""
+        at = time.perf_counter() - self.t0
+        slots = self._started_by
+        started = {chunk: slots[chunk % STARTED_BY_SLOTS] for chunk in self._in_flight}
+        for process in dead:
+            running = tuple(
+                index
+                for chunk, indices in self._in_flight.items()
+                if started[chunk] == process.pid
+                for index in indices
+                if not self._received[index]
+            )
+            self._deaths.append((process.pid, process.exitcode))
+            self._notices.append(
+                WorkerDied(str(process.pid), process.pid, process.name, process.exitcode, at, running)
+            )
+        if len(self._deaths) >= self.config.max_deaths:
+            return False
+        retried = sum(
+            1
+            for chunk, indices in self._in_flight.items()
+            if started[chunk]
+            for index in indices
+            if not self._received[index]
+        )
+        self._dispose_pool()
+        self._generation += 1
+        self._in_flight.clear()
+        unsent = self._pending_count
+        self._pending = deque(_unreceived_ranges(self._received))
+        self._pending_count = sum(len(r) for r in self._pending)
+        requeued = max(0, self._pending_count - unsent - retried)
+        self._retried += retried
+        self._notices.append(PoolRestarted(at, retried, requeued))
+        if self._pending_count:
+            self._open_pool()
+        return True
+
+    def _dispose_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if self.config.executor == "thread":
+            self._cancel.set()
+            pool.terminate()
+            return
+        procs = list(self._procs.values())
+        self._procs.clear()
+        _dispose_process_pool(pool, procs)
+
+
+def _unreceived_ranges(received: bytearray) -> list[range]:
+    ranges = []
+    start = received.find(0)
+    while start != -1:
+        stop = received.find(1, start)
+        if stop == -1:
+            stop = len(received)
+        ranges.append(range(start, stop))
+        start = received.find(0, stop)
+    return ranges
+
+
+def _dispose_process_pool(pool: multiprocessing.pool.Pool, procs: list) -> None:
+    """Kill a pool's workers now and let its threads end, whatever state the workers were in.
+
+    `Pool.terminate()` alone can hang when a worker died holding one of the pool's locks, so:
+    stop the pool from starting replacements, kill every worker, free the two locks a killed
+    worker may have held, then let `terminate()` stop the pool's threads.
+    """
+    handler = getattr(pool, "_worker_handler", None)
+    if handler is not None:
+        handler._state = multiprocessing.pool.TERMINATE
+        pool._change_notifier.put(None)
+        handler.join(timeout=1.0)
+    workers = {id(p): p for p in [*procs, *list(pool._pool)]}.values()
+    for process in workers:
+        if process.exitcode is None:
+            process.kill()
+    for process in workers:
+        process.join(timeout=1.0)
+    # Nobody alive reads the task queue now, so its read lock is free or held by the dead;
+    # the result queue's write lock may be held for a moment by the pool's own task thread.
+    _free_lock(pool._inqueue._rlock, wait_s=0.0)
+    _free_lock(pool._outqueue._wlock, wait_s=0.2)
+    pool.terminate()
+
+
+def _free_lock(lock, wait_s: float) -> None:
+    if lock is None:  # Windows queues have no write lock
+        return
+    if lock.acquire(timeout=wait_s) if wait_s else lock.acquire(False):
+        lock.release()
+        return
+    try:  # every worker is dead: whoever holds it was killed holding it
+        lock.release()
+    except ValueError:
+        pass
+
+
+def describe_exit(code: int | None) -> str:
+    """'exit code 3' or 'killed by SIGKILL': how a process ended, for people."""
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            import signal
+
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+@atexit.register
+def _stop_active_runs() -> None:
+    """At interpreter exit, stop runs still going so no worker outlives the app."""
+    runs = list(_active_runs)
+    for run in runs:
+        run.stop()
+    for run in runs:
+        if run._supervisor is not None and run._supervisor is not threading.current_thread():
+            run._supervisor.join(timeout=3.0)
+
+

@@ -1,0 +1,179 @@
+"""The code that runs inside a worker: execute a chunk of tasks, time it, report it.
+
+This module is what a spawned worker imports (with the workload's own module), so it imports
+nothing but the standard library: no Qt, no pyqtgraph, no numpy.
+
+A chunk is reported in one message (a *report*) holding one or more segments. A segment is a
+run of tasks one worker did back to back: `(indices, start, end, results, failures)`. Telemetry
+follows the task size: if the first task of a chunk takes longer than `COARSE_TASK_S`, every
+task is timed and reported on its own; otherwise the rest of the chunk runs on a fast path
+(`list.extend(map(func, ...))`, as tight as `Pool.map` itself) and is reported as one block.
+
+Reports from worker processes cross a multiprocessing Queue as pieces of at most
+`PIECE_BYTES`. A pipe write of up to PIPE_BUF bytes is atomic (POSIX), so a worker that is
+killed mid-report leaves whole pieces or nothing, never half a message: the reader can never
+block on a message that will not finish (see `Lib/multiprocessing/queues.py` for the hazard).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from itertools import islice
+from multiprocessing import current_process
+
+COARSE_TASK_S = 0.002  # tasks at least this long are timed and reported one by one
+FLUSH_EVERY_S = 0.05  # a coarse chunk sends what it has at least this often
+# 128 bytes leave room for the piece's tuple and the Connection's 4-byte length header.
+PIECE_BYTES = getattr(select, "PIPE_BUF", 65536) - 128
+
+HELLO = "hello"
+REPORT = "report"
+
+
+class WorkerContext:
+    """What a worker needs for a run: the function, where reports go, and how to stop.
+
+    A plain class rather than a dataclass: `dataclasses` would add its import time to the
+    start of every spawned worker.
+    """
+
+    __slots__ = ("func", "channel", "started_by", "cancel", "in_process")
+
+    def __init__(
+        self,
+        func: Callable,
+        channel: object,  # multiprocessing.Queue (processes) or queue.SimpleQueue (in-process)
+        started_by: object | None = None,  # shared array: chunk slot -> pid that took the chunk
+        cancel: threading.Event | None = None,  # in-process workers stop between tasks
+        in_process: bool = False,  # reports can travel as objects, without pickling
+    ) -> None:
+        self.func = func
+        self.channel = channel
+        self.started_by = started_by
+        self.cancel = cancel
+        self.in_process = in_process
+
+
+_context: WorkerContext | None = None  # set in each worker process by init_process_worker
+_message_count = 0
+
+
+def identity() -> tuple[str, int, str]:
+    """(key, pid, name) of the calling worker: a process, or a thread of one."""
+    pid = os.getpid()
+    thread = threading.current_thread()
+    if thread is threading.main_thread():
+        return str(pid), pid, current_process().name
+    return f"{pid}:{thread.native_id}", pid, thread.name
+
+
+def init_process_worker(func: Callable, channel: object, started_by: object) -> None:
+    """Pool initializer for worker processes."""
+    global _context
+    # Ctrl+C reaches the whole process group; the parent decides what happens, not each worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _context = WorkerContext(func=func, channel=channel, started_by=started_by)
+    say_hello(_context)
+
+
+def say_hello(context: WorkerContext) -> None:
+    key, pid, name = identity()
+    send(context, (HELLO, key, pid, name, time.perf_counter()))
+
+
+def run_chunk_in_process(chunk_id: int, indices: Sequence[int], inputs: list) -> tuple:
+    context = _context
+    if context.started_by is not None:
+        context.started_by[chunk_id] = os.getpid()
+    return execute_chunk(context, chunk_id, indices, inputs)
+
+
+def execute_chunk(
+    context: WorkerContext, chunk_id: int, indices: Sequence[int], inputs: list
+) -> tuple[int, int, float]:
+    """Run one chunk, report it through the context's channel, return (chunk_id, count, busy_s)."""
+    func = context.func
+    clock = time.perf_counter
+    key, pid, name = identity()
+    segments: list[tuple] = []
+    count = len(inputs)
+
+    start = clock()
+    first_failures: list = []
+    first = _call(func, inputs[0], indices[0], first_failures)
+    end = clock()
+    if end - start >= COARSE_TASK_S or count == 1:
+        segments.append((indices[0:1], start, end, [first], first_failures))
+        last_flush = start
+        cancel = context.cancel
+        for position in range(1, count):
+            if cancel is not None and cancel.is_set():
+                break
+            failures: list = []
+            task_start = clock()
+            result = _call(func, inputs[position], indices[position], failures)
+            task_end = clock()
+            segments.append((indices[position : position + 1], task_start, task_end, [result], failures))
+            if task_end - last_flush >= FLUSH_EVERY_S and position < count - 1:
+                _report(context, key, pid, name, chunk_id, segments)
+                segments = []
+                last_flush = task_end
+    else:
+        results = [first]
+        failures = first_failures
+        position = 1
+        while position < count:
+            done_before = len(results)
+            try:
+                results.extend(map(func, islice(inputs, position, None)))
+                position = count
+            except Exception as exc:
+                position += len(results) - done_before
+                failures.append(_failure(indices[position], exc))
+                results.append(None)
+                position += 1
+        end = clock()
+        segments.append((indices, start, end, results, failures))
+    if segments:
+        _report(context, key, pid, name, chunk_id, segments)
+    return chunk_id, count, clock() - start
+
+
+def _call(func: Callable, value: object, index: int, failures: list) -> object:
+    try:
+        return func(value)
+    except Exception as exc:
+        failures.append(_failure(index, exc))
+        return None
+
+
+def _failure(index: int, exc: BaseException) -> tuple[int, str, str, str]:
+    # Drop our own frame so the traceback starts in the workload, where the student looks.
+    frames = traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next)
+    return index, type(exc).__qualname__, str(exc), "".join(frames)
+
+
+def _report(context, key, pid, name, chunk_id, segments) -> None:
+    send(context, (REPORT, key, pid, name, chunk_id, segments))
+
+
+def send(context: WorkerContext, message: tuple) -> None:
+    """Put one message on the run's channel, in atomic pieces when it crosses processes."""
+    global _message_count
+    if context.in_process:
+        context.channel.put(message)
+        return
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    _message_count += 1
+    pieces = range(0, len(payload), PIECE_BYTES) if payload else range(1)
+    total = len(pieces)
+    pid = os.getpid()
+    for number, offset in enumerate(pieces):
+        context.channel.put((pid, _message_count, number, total, payload[offset : offset + PIECE_BYTES]))
