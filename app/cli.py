@@ -1,0 +1,332 @@
+"""The command line: `run` and `sweep` drive the same engine as the window, headless.
+
+`python -m app` with no command opens the window; `selftest` opens it and checks itself.
+Bad input gets one line on stderr saying what is allowed, and exit code 2. Ctrl+C stops the
+run cleanly (no worker left behind) and exits with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+PROGRAM = "mpplayground"
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse prints usage over several lines
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from app.engine.config import DEFAULT_START_METHOD, EXECUTORS, available_start_methods
+    from app.workloads import WORKLOADS
+
+    workloads = ", ".join(WORKLOADS)
+    parser = _Parser(
+        prog=PROGRAM,
+        description="Multiprocessing Playground: watch a multiprocessing.Pool do its work. "
+        "With no command, opens the window.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{run,sweep,selftest}", parser_class=_Parser)
+
+    def add_job_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--workload", required=True, help=f"one of: {workloads}")
+        sub.add_argument("--tasks", help="number of tasks (default: the workload's demo size)")
+        sub.add_argument("--chunksize", default="0", help="tasks per chunk; 0 = auto (default)")
+        sub.add_argument(
+            "--start-method",
+            default=DEFAULT_START_METHOD,
+            help=f"one of: {', '.join(available_start_methods())} (default {DEFAULT_START_METHOD})",
+        )
+        sub.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    run = commands.add_parser("run", help="run one job and print a summary")
+    add_job_options(run)
+    run.add_argument("--inputs", help="comma-separated inputs instead of --tasks, e.g. 4,2,3")
+    run.add_argument("--workers", default=str(_default_workers()), help="worker count")
+    run.add_argument("--executor", default="process", help=f"one of: {', '.join(EXECUTORS)}")
+    run.add_argument("--results", action="store_true", help="with --json: include results")
+
+    sweep = commands.add_parser("sweep", help="the same job at several settings: speedup table")
+    add_job_options(sweep)
+    sweep.add_argument("--workers", default="1,2", help="worker counts, e.g. 1,2,4")
+    sweep.add_argument(
+        "--executor", default="process", help=f"comma-separated, from: {', '.join(EXECUTORS)}"
+    )
+
+    selftest = commands.add_parser("selftest", help="open the window, drive a run, check it")
+    selftest.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    selftest.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window mid-run")
+    selftest.add_argument("--tasks", default="200000", help="tasks to stream (default 200000)")
+    selftest.add_argument("--workload", default="power", help=f"one of: {workloads}")
+    selftest.add_argument("--timeout", default="120", help="seconds before giving up")
+    return parser
+
+
+def _default_workers() -> int:
+    return min(os.cpu_count() or 1, 8)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _ensure_streams()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        if args.command is None:
+            from app.gui import launch
+
+            return launch()
+        if args.command == "run":
+            return _run(args)
+        if args.command == "sweep":
+            return _sweep(args)
+        return _selftest(args)
+    except UsageError as exc:
+        print(f"{PROGRAM}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"{PROGRAM}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _ensure_streams() -> None:
+    # A windowed Windows build has no console: sys.stdout and sys.stderr are None there.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the app
+
+
+def _whole_number(text: str, option: str) -> int:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        raise UsageError(f"{option} must be a whole number, got {text!r}") from None
+
+
+def _config(args: argparse.Namespace, executor: str, workers: int):
+    from app.engine.config import ConfigError, RunConfig, parse_int_list
+
+    inputs = getattr(args, "inputs", None)
+    try:
+        tasks = None if args.tasks is None else _whole_number(args.tasks, "--tasks")
+        if inputs is not None:
+            if tasks is not None:
+                raise UsageError("give --tasks or --inputs, not both")
+            parsed_inputs = parse_int_list(inputs, "--inputs", "4,2,3")
+        else:
+            parsed_inputs = None
+            if tasks is None:
+                from app.workloads import WORKLOADS
+
+                workload = WORKLOADS.get(args.workload)
+                tasks = workload.default_tasks if workload else 1
+        return RunConfig(
+            workload=args.workload,
+            tasks=tasks,
+            inputs=parsed_inputs,
+            executor=executor,
+            workers=workers,
+            chunksize=_whole_number(args.chunksize, "--chunksize"),
+            start_method=args.start_method,
+        )
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _execute(config, show_progress: bool, label: str = ""):
+    """Run one job to the end, printing progress and events on stderr; Ctrl+C stops it."""
+    from app.engine import Run, describe_exit
+    from app.engine.records import PoolRestarted, TaskFailed, WorkerDied
+
+    run = Run(config)
+    run.start()
+    last_draw = 0.0
+    failures_shown = 0
+    try:
+        while not run.finished:
+            for event in run.poll(timeout=0.05, budget_s=0.1):
+                if isinstance(event, WorkerDied):
+                    _clear_line(show_progress)
+                    running = ", ".join(map(str, event.running[:8])) or "none"
+                    print(
+                        f"worker {event.name} (pid {event.pid}) died: {describe_exit(event.exitcode)}; "
+                        f"tasks it was running: {running}",
+                        file=sys.stderr,
+                    )
+                elif isinstance(event, PoolRestarted):
+                    _clear_line(show_progress)
+                    print(
+                        f"pool restarted: {event.retried} running task(s) retried, "
+                        f"{event.requeued} queued task(s) sent again",
+                        file=sys.stderr,
+                    )
+                elif isinstance(event, TaskFailed) and failures_shown < 3:
+                    failures_shown += 1
+                    _clear_line(show_progress)
+                    print(f"task {event.index} failed: {event.exc_type}: {event.message}", file=sys.stderr)
+            now = time.perf_counter()
+            if show_progress and now - last_draw > 0.1:
+                last_draw = now
+                _draw_progress(run, label)
+    except KeyboardInterrupt:
+        run.stop()
+        _clear_line(show_progress)
+        print(f"{PROGRAM}: stopping...", file=sys.stderr)
+        deadline = time.perf_counter() + 5
+        while not run.finished and time.perf_counter() < deadline:
+            try:
+                run.poll(timeout=0.05, budget_s=0.1)
+            except KeyboardInterrupt:
+                continue
+        raise
+    _clear_line(show_progress)
+    return run.summary
+
+
+def _draw_progress(run, label: str) -> None:
+    progress = run.progress
+    width = 30
+    filled = int(width * progress.done / max(progress.total, 1))
+    rate = progress.done / max(run.elapsed, 1e-9)
+    line = (
+        f"\r{label}[{'#' * filled}{'.' * (width - filled)}] {progress.done:,}/{progress.total:,}"
+        f"  failed {progress.failed}  retried {progress.retried}  {rate:,.0f} tasks/s"
+        f"  {run.elapsed:.1f} s"
+    )
+    sys.stderr.write(line)
+    sys.stderr.flush()
+
+
+def _clear_line(show_progress: bool) -> None:
+    if show_progress:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = _config(args, args.executor, _whole_number(args.workers, "--workers"))
+    summary = _execute(config, show_progress=sys.stderr.isatty())
+    if args.json:
+        print(json.dumps(summary.to_dict(include_results=args.results)))
+    else:
+        print(format_summary(summary))
+        if args.results:
+            print("results:", summary.results)
+    if summary.error:
+        print(f"{PROGRAM}: {summary.error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK if summary.failed == 0 else EXIT_FAILED
+
+
+def format_summary(summary) -> str:
+    """A readable summary of a finished run, for a terminal."""
+    from app.engine import describe_exit
+
+    executor = {"process": "processes", "thread": "threads", "serial": "serial (one thread)"}
+    how = executor.get(summary.executor, summary.executor)
+    if summary.executor == "process":
+        how += f" ({summary.start_method})"
+    chunks = "auto" if summary.chunksize == 0 else str(summary.chunksize)
+    lines = [
+        f"{summary.workload}: {summary.tasks:,} tasks on {summary.workers} {how}, "
+        f"chunksize {chunks} ({summary.chunks:,} chunks)",
+        f"  completed {summary.completed:,}   failed {summary.failed:,}   "
+        f"retried {summary.retried:,}   cancelled {summary.cancelled:,}",
+        f"  wall {summary.wall_s:.3f} s   start-up {summary.startup_s:.3f} s   "
+        f"throughput {summary.throughput:,.1f} tasks/s",
+        f"  {'worker':<24} {'pid':>8} {'tasks':>10} {'busy s':>8} {'tasks/s':>12} {'busy':>6}",
+    ]
+    for worker in summary.per_worker:
+        lines.append(
+            f"  {worker.name[:24]:<24} {worker.pid:>8} {worker.tasks:>10,} {worker.busy_s:>8.3f} "
+            f"{worker.throughput:>12,.1f} {worker.utilisation:>6.0%}"
+        )
+    for pid, code in summary.deaths:
+        lines.append(f"  worker pid {pid} died: {describe_exit(code)}")
+    if summary.stopped:
+        lines.append("  stopped before the end")
+    return "\n".join(lines)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from app.engine.config import parse_int_list
+    from app.stats import efficiency, speedup
+
+    try:
+        worker_counts = parse_int_list(args.workers, "--workers", "1,2,4")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    executors = [name.strip() for name in args.executor.split(",")]
+    configs = [_config(args, executor, workers) for executor in executors for workers in worker_counts]
+    rows = []
+    for config in configs:
+        label = f"{config.executor} x{config.workers} "
+        summary = _execute(config, show_progress=sys.stderr.isatty(), label=label)
+        if summary.error:
+            print(f"{PROGRAM}: {summary.error}", file=sys.stderr)
+            return EXIT_FAILED
+        rows.append(summary)
+    table = []
+    for summary in rows:
+        baseline = next(
+            (r for r in rows if r.executor == summary.executor and r.workers == 1), rows[0]
+        )
+        gain = speedup(baseline.wall_s, summary.wall_s)
+        table.append(
+            {
+                "executor": summary.executor,
+                "workers": summary.workers,
+                "tasks": summary.tasks,
+                "completed": summary.completed,
+                "failed": summary.failed,
+                "wall_s": summary.wall_s,
+                "throughput": summary.throughput,
+                "speedup": gain,
+                "efficiency": efficiency(gain, summary.workers),
+                "baseline": f"{baseline.executor} x{baseline.workers}",
+            }
+        )
+    if args.json:
+        print(json.dumps({"workload": args.workload, "rows": table}))
+    else:
+        print(f"{args.workload}: {rows[0].tasks:,} tasks; speedup against 1 worker of the same kind")
+        print(f"  {'executor':<9} {'workers':>7} {'wall s':>8} {'tasks/s':>12} {'speedup':>8} {'efficiency':>10}")
+        for row in table:
+            print(
+                f"  {row['executor']:<9} {row['workers']:>7} {row['wall_s']:>8.3f} "
+                f"{row['throughput']:>12,.1f} {row['speedup']:>7.2f}x {row['efficiency']:>10.0%}"
+            )
+    return EXIT_OK if all(r.failed == 0 for r in rows) else EXIT_FAILED
+
+
+def _selftest(args: argparse.Namespace) -> int:
+    from app.workloads import WORKLOADS
+
+    tasks = _whole_number(args.tasks, "--tasks")
+    timeout = _whole_number(args.timeout, "--timeout")
+    if tasks < 1:
+        raise UsageError(f"--tasks must be at least 1, got {tasks}")
+    if args.workload not in WORKLOADS:
+        raise UsageError(f"unknown workload {args.workload!r}; choose from {', '.join(WORKLOADS)}")
+    from app.gui.selftest import run_selftest
+
+    report = run_selftest(
+        tasks=tasks, workload=args.workload, screenshot=args.screenshot, timeout_s=float(timeout)
+    )
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key}: {value}")
+    return EXIT_OK if report.get("ok") else EXIT_FAILED
