@@ -320,7 +320,9 @@ class Run:
             self._control.put(("wake",))
 
     def _finish(self) -> RunFinished:
-        end = self._last_end if self._all_received.is_set() else time.perf_counter()
+        end = self._last_end
+        if end is None or not self._all_received.is_set():
+            end = time.perf_counter()
         wall = max(end - self.t0, 1e-9)
         workers = tuple(
             WorkerSummary(key, pid, name, tasks, failed, busy, tasks / wall, busy / wall)

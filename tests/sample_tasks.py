@@ -1,0 +1,41 @@
+"""Task functions the engine tests need: they must live in an importable module so that
+spawned workers can unpickle them (a test file's local function would not do)."""
+
+import os
+import sys
+import time
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def slow_square(x: int) -> int:
+    time.sleep(0.03)
+    return x * x
+
+
+def fail_on_threes(x: int) -> int:
+    if x % 3 == 0:
+        raise ValueError(f"{x} is a multiple of three")
+    return x
+
+
+def exit_on_seven(x: int) -> int:
+    if x == 7:
+        os._exit(3)
+    time.sleep(0.01)
+    return x
+
+
+def big_result(x: int) -> bytes:
+    """A result far larger than PIPE_BUF, so its report crosses the Queue in many pieces."""
+    return bytes([x % 256]) * 200_000
+
+
+def unpicklable(x: int):
+    return lambda: x
+
+
+def loaded_modules(_: int) -> list[str]:
+    return sorted(name for name in sys.modules if name.split(".")[0] in ("PySide6", "pyqtgraph", "numpy", "shiboken6"))

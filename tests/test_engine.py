@@ -1,0 +1,362 @@
+"""The engine with real processes: exact books, order, failures, cancel, deaths, cycles."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import select
+import time
+
+import psutil
+import pytest
+
+from app.engine import ConfigError, Run, RunConfig, available_start_methods
+from app.engine import run as run_module
+from app.engine.records import (
+    PoolRestarted,
+    RunFinished,
+    Segment,
+    TaskFailed,
+    WorkerDied,
+    WorkerStarted,
+)
+from app.engine.worker import PIECE_BYTES
+from tests import sample_tasks
+
+START_METHODS = [m for m in ("spawn", "fork") if m in available_start_methods()]
+TUTORIAL = (4, 2, 3, 5, 3, 2, 1, 2)
+
+
+def children() -> list[psutil.Process]:
+    """Our worker processes: multiprocessing's resource tracker and fork server are excluded,
+    as they are started once per parent, serve every pool, and end with the parent."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            command = " ".join(child.cmdline())
+        except psutil.Error:
+            continue
+        if "resource_tracker" not in command and "forkserver" not in command:
+            found.append(child)
+    return found
+
+
+def wait_for_no_children(timeout: float = 3.0) -> list[psutil.Process]:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        alive = [p for p in children() if _alive(p)]
+        if not alive:
+            return []
+        time.sleep(0.02)
+    return children()
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def collect(run: Run, timeout: float = 30.0, on_event=None) -> list:
+    """Poll like a consumer does until RunFinished; return every event."""
+    events = []
+    deadline = time.perf_counter() + timeout
+    while not run.finished:
+        assert time.perf_counter() < deadline, "run did not finish in time"
+        for event in run.poll(timeout=0.01):
+            events.append(event)
+            if on_event:
+                on_event(event)
+    return events
+
+
+def books_are_exact(summary) -> None:
+    assert summary.completed + summary.failed + summary.cancelled == summary.tasks
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_tutorial_pool_map_results_in_input_order(start_method):
+    run = Run(RunConfig(workload="power", inputs=TUTORIAL, workers=2, start_method=start_method))
+    run.start()
+    events = collect(run)
+    summary = events[-1].summary
+    assert isinstance(events[-1], RunFinished)
+    assert summary.results == [256, 4, 27, 3125, 27, 4, 1, 4]
+    assert (summary.completed, summary.failed, summary.cancelled) == (8, 0, 0)
+    assert sum(e.count for e in events if isinstance(e, Segment)) == 8
+    assert any(isinstance(e, WorkerStarted) for e in events)
+    assert wait_for_no_children() == []
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("executor", ["thread", "serial"])
+def test_thread_and_serial_executors_keep_the_same_books(executor):
+    run = Run(RunConfig(workload="power", tasks=5000, executor=executor, workers=2))
+    run.start()
+    summary = run.wait(30)
+    assert summary.completed == 5000 and summary.failed == 0
+    assert summary.results == [x**x for x in run._inputs]
+
+
+@pytest.mark.timeout(60)
+def test_200000_tiny_tasks_every_result_once_and_reported_per_chunk():
+    run = Run(RunConfig(workload="power", tasks=200_000, workers=2))
+    run.start()
+    events = collect(run)
+    summary = events[-1].summary
+    assert summary.completed == 200_000 and summary.failed == 0 and summary.retried == 0
+    segments = [e for e in events if isinstance(e, Segment)]
+    assert sum(s.count for s in segments) == 200_000
+    # Telemetry follows the task size: tiny tasks arrive in blocks, not one message each.
+    assert len(segments) < 2_000
+    assert summary.results == [x**x for x in run._inputs]
+    assert sum(w.tasks for w in summary.per_worker) == 200_000
+
+
+@pytest.mark.timeout(60)
+def test_a_raising_task_is_counted_failed_with_its_traceback_and_the_run_goes_on():
+    run = Run(RunConfig(workload="power", inputs=tuple(range(1, 31)), workers=2), func=sample_tasks.fail_on_threes)
+    run.start()
+    events = collect(run)
+    summary = events[-1].summary
+    failures = sorted((e for e in events if isinstance(e, TaskFailed)), key=lambda e: e.index)
+    assert [f.index for f in failures] == [i for i in range(30) if (i + 1) % 3 == 0]
+    assert (summary.completed, summary.failed) == (20, 10)
+    assert failures[0].exc_type == "ValueError"
+    assert "multiple of three" in failures[0].message
+    assert "fail_on_threes" in failures[0].traceback
+    assert summary.results[0] == 1 and summary.results[2] is None
+
+
+@pytest.mark.timeout(60)
+def test_unpicklable_results_fail_their_tasks_instead_of_hanging():
+    run = Run(RunConfig(workload="power", inputs=(1, 2, 3), workers=2), func=sample_tasks.unpicklable)
+    run.start()
+    summary = run.wait(30)
+    assert summary.failed == 3 and summary.completed == 0
+    books_are_exact(summary)
+
+
+@pytest.mark.timeout(60)
+def test_stop_ends_every_worker_within_a_second_and_a_new_run_starts_at_once():
+    run = Run(RunConfig(workload="sleep", tasks=400, workers=2))
+    run.start()
+    deadline = time.perf_counter() + 20
+    while not any(isinstance(e, Segment) for e in run.poll(timeout=0.01)):
+        assert time.perf_counter() < deadline
+    assert len(run.worker_pids()) == 2
+    stopped_at = time.perf_counter()
+    run.stop()
+    events = collect(run, timeout=5)
+    assert wait_for_no_children(timeout=1.0) == []
+    assert time.perf_counter() - stopped_at < 1.5
+    summary = events[-1].summary
+    assert summary.stopped and summary.cancelled > 0
+    books_are_exact(summary)
+
+    again = Run(RunConfig(workload="power", inputs=TUTORIAL, workers=2))
+    again.start()
+    assert again.wait(20).results == [256, 4, 27, 3125, 27, 4, 1, 4]
+
+
+@pytest.mark.timeout(120)
+def test_twenty_start_stop_cycles_leave_no_process():
+    for cycle in range(20):
+        run = Run(RunConfig(workload="primes", tasks=40, workers=2))
+        run.start()
+        if cycle % 2:
+            while not run.worker_pids() and run.elapsed < 10:
+                run.poll(timeout=0.01)
+        run.stop()
+        summary = run.wait(10)
+        books_are_exact(summary)
+    assert wait_for_no_children(timeout=3.0) == []
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_killed_worker_task_is_retried_and_the_books_stay_exact(start_method):
+    inputs = tuple(range(60))
+    run = Run(
+        RunConfig(workload="power", inputs=inputs, workers=2, start_method=start_method),
+        func=sample_tasks.slow_square,
+    )
+    run.start()
+    killed = {}
+
+    def kill_after_a_few_tasks(event):
+        # Kill the worker that did NOT just report: it is in the middle of a 30 ms task.
+        if isinstance(event, Segment) and not killed and run.progress.done >= 6:
+            busy = [pid for pid in run.worker_pids() if pid != event.pid]
+            if busy:
+                killed["pid"] = run.kill_worker(busy[0])
+
+    events = collect(run, timeout=60, on_event=kill_after_a_few_tasks)
+    assert killed["pid"]
+    deaths = [e for e in events if isinstance(e, WorkerDied)]
+    assert [d.pid for d in deaths] == [killed["pid"]]
+    assert deaths[0].exitcode == -9
+    restarts = [e for e in events if isinstance(e, PoolRestarted)]
+    assert len(restarts) == 1 and restarts[0].retried >= 1
+    summary = events[-1].summary
+    assert summary.error is None
+    assert summary.completed == 60 and summary.failed == 0 and summary.retried >= 1
+    assert summary.results == [x * x for x in inputs]
+    assert summary.deaths == ((killed["pid"], -9),)
+    assert wait_for_no_children() == []
+
+
+@pytest.mark.timeout(60)
+def test_a_death_is_noticed_within_two_seconds():
+    run = Run(RunConfig(workload="sleep", tasks=200, workers=2))
+    run.start()
+    while len(run.worker_pids()) < 2 or run.progress.done < 2:
+        run.poll(timeout=0.01)
+        assert run.elapsed < 20
+    pid = run.kill_worker()
+    killed_at = time.perf_counter()
+    noticed = None
+    while noticed is None:
+        for event in run.poll(timeout=0.01):
+            if isinstance(event, WorkerDied):
+                noticed = time.perf_counter() - killed_at
+                assert event.pid == pid
+        assert time.perf_counter() - killed_at < 5
+    assert noticed < 2.0
+    run.stop()
+    books_are_exact(run.wait(10))
+
+
+@pytest.mark.timeout(90)
+def test_workers_that_keep_dying_stop_the_run_with_an_error_naming_them():
+    inputs = tuple(range(20))
+    run = Run(RunConfig(workload="power", inputs=inputs, workers=2), func=sample_tasks.exit_on_seven)
+    run.start()
+    events = collect(run, timeout=60)
+    summary = events[-1].summary
+    deaths = [e for e in events if isinstance(e, WorkerDied)]
+    assert len(deaths) == 3 and all(d.exitcode == 3 for d in deaths)
+    assert summary.error is not None
+    for death in deaths:
+        assert f"pid {death.pid}" in summary.error
+    assert "exit code 3" in summary.error
+    assert summary.results[7] is None
+    books_are_exact(summary)
+    assert summary.cancelled >= 1
+    assert wait_for_no_children() == []
+
+
+@pytest.mark.timeout(120)
+def test_workers_killed_mid_message_never_block_poll_or_lose_a_result():
+    """Reports of 200 kB cross the Queue in ~50 pieces each; kill workers while they stream.
+
+    A worker killed halfway through a message must not make poll() wait for the rest, and
+    every task must still end with exactly one result.
+    """
+    inputs = tuple(range(120))
+    run = Run(
+        RunConfig(workload="power", inputs=inputs, workers=2, chunksize=1, max_deaths=5),
+        func=sample_tasks.big_result,
+    )
+    run.start()
+    kills = []
+    slowest_poll = 0.0
+    deadline = time.perf_counter() + 90
+    while not run.finished:
+        assert time.perf_counter() < deadline
+        began = time.perf_counter()
+        run.poll()
+        slowest_poll = max(slowest_poll, time.perf_counter() - began)
+        if len(kills) < 3 and run.progress.done >= 20 * (len(kills) + 1):
+            pid = run.kill_worker()
+            if pid:
+                kills.append(pid)
+    summary = run.summary
+    assert len(kills) == 3
+    assert summary.error is None, summary.error
+    assert summary.completed == 120 and summary.failed == 0
+    assert all(result == bytes([i % 256]) * 200_000 for i, result in enumerate(summary.results))
+    assert slowest_poll < 0.25, f"poll() took {slowest_poll:.3f} s"
+    assert wait_for_no_children() == []
+
+
+def test_every_piece_fits_in_one_atomic_pipe_write():
+    from multiprocessing.reduction import ForkingPickler
+
+    pipe_buf = getattr(select, "PIPE_BUF", 65536)
+    piece = (2**22, 2**40, 65535, 65535, b"x" * PIECE_BYTES)
+    assert len(ForkingPickler.dumps(piece)) + 4 <= pipe_buf  # 4: the Connection's length header
+
+
+@pytest.mark.timeout(30)
+def test_disposing_a_pool_whose_locks_a_killed_worker_held_does_not_hang():
+    """The hazard in Lib/multiprocessing/queues.py: a process killed while holding a lock."""
+    ctx = multiprocessing.get_context("spawn")
+    pool = ctx.Pool(2)
+    holders = []
+    for lock in (pool._inqueue._rlock, pool._outqueue._wlock):
+        holder = ctx.Process(target=_hold_forever, args=(lock,))
+        holder.start()
+        holders.append(holder)
+    deadline = time.perf_counter() + 10
+    while pool._outqueue._wlock.acquire(False) and time.perf_counter() < deadline:
+        pool._outqueue._wlock.release()
+        time.sleep(0.01)
+    for holder in holders:
+        holder.kill()
+        holder.join()
+    began = time.perf_counter()
+    run_module._dispose_process_pool(pool, [])
+    assert time.perf_counter() - began < 3.0
+    assert wait_for_no_children() == []
+
+
+def _hold_forever(lock):
+    lock.acquire()
+    time.sleep(60)
+
+
+@pytest.mark.timeout(60)
+def test_spawned_workers_never_import_qt_pyqtgraph_or_numpy():
+    run = Run(RunConfig(workload="power", inputs=(1, 2), workers=2), func=sample_tasks.loaded_modules)
+    run.start()
+    summary = run.wait(30)
+    assert summary.results == [[], []]
+
+
+def test_config_rejects_what_cannot_work_with_a_message_saying_what_is_allowed():
+    with pytest.raises(ConfigError, match="choose from power"):
+        RunConfig(workload="nope", tasks=1)
+    with pytest.raises(ConfigError, match="workers must be between 1"):
+        RunConfig(workload="power", tasks=1, workers=0)
+    with pytest.raises(ConfigError, match="whole number"):
+        RunConfig(workload="power", tasks=1, workers="2")
+    with pytest.raises(ConfigError, match="chunksize"):
+        RunConfig(workload="power", tasks=1, chunksize=-1)
+    with pytest.raises(ConfigError, match="executor"):
+        RunConfig(workload="power", tasks=1, executor="gpu")
+    with pytest.raises(ConfigError, match="start method"):
+        RunConfig(workload="power", tasks=1, start_method="teleport")
+    with pytest.raises(ConfigError, match="empty"):
+        RunConfig(workload="power", inputs=())
+
+
+def test_a_run_starts_once():
+    run = Run(RunConfig(workload="power", inputs=(1,), executor="serial"))
+    run.start()
+    with pytest.raises(RuntimeError):
+        run.start()
+    run.wait(10)
+
+
+def test_records_and_summary_pickle_and_serialise():
+    run = Run(RunConfig(workload="power", inputs=TUTORIAL, executor="serial"))
+    run.start()
+    summary = run.wait(10)
+    assert pickle.loads(pickle.dumps(summary)) == summary
+    data = summary.to_dict(include_results=True)
+    assert data["results"] == [256, 4, 27, 3125, 27, 4, 1, 4]
+    assert os.getpid() in {w["pid"] for w in data["per_worker"]}
