@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Multiprocessing Playground: watch a multiprocessing.Pool do its work. "
         "With no command, opens the window.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{run,sweep,selftest}", parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", metavar="{run,sweep,selftest}", parser_class=_Parser
+    )
 
     def add_job_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--workload", required=True, help=f"one of: {workloads}")
@@ -160,7 +162,8 @@ def _execute(config, show_progress: bool, label: str = ""):
                     _clear_line(show_progress)
                     running = ", ".join(map(str, event.running[:8])) or "none"
                     print(
-                        f"worker {event.name} (pid {event.pid}) died: {describe_exit(event.exitcode)}; "
+                        f"worker {event.name} (pid {event.pid}) died: "
+                        f"{describe_exit(event.exitcode)}; "
                         f"tasks it was running: {running}",
                         file=sys.stderr,
                     )
@@ -174,7 +177,10 @@ def _execute(config, show_progress: bool, label: str = ""):
                 elif isinstance(event, TaskFailed) and failures_shown < 3:
                     failures_shown += 1
                     _clear_line(show_progress)
-                    print(f"task {event.index} failed: {event.exc_type}: {event.message}", file=sys.stderr)
+                    print(
+                        f"task {event.index} failed: {event.exc_type}: {event.message}",
+                        file=sys.stderr,
+                    )
             now = time.perf_counter()
             if show_progress and now - last_draw > 0.1:
                 last_draw = now
@@ -268,7 +274,9 @@ def _sweep(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     executors = [name.strip() for name in args.executor.split(",")]
-    configs = [_config(args, executor, workers) for executor in executors for workers in worker_counts]
+    configs = [
+        _config(args, executor, workers) for executor in executors for workers in worker_counts
+    ]
     rows = []
     for config in configs:
         label = f"{config.executor} x{config.workers} "
@@ -300,8 +308,13 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"workload": args.workload, "rows": table}))
     else:
-        print(f"{args.workload}: {rows[0].tasks:,} tasks; speedup against 1 worker of the same kind")
-        print(f"  {'executor':<9} {'workers':>7} {'wall s':>8} {'tasks/s':>12} {'speedup':>8} {'efficiency':>10}")
+        print(
+            f"{args.workload}: {rows[0].tasks:,} tasks; speedup against 1 worker of the same kind"
+        )
+        print(
+            f"  {'executor':<9} {'workers':>7} {'wall s':>8} {'tasks/s':>12} "
+            f"{'speedup':>8} {'efficiency':>10}"
+        )
         for row in table:
             print(
                 f"  {row['executor']:<9} {row['workers']:>7} {row['wall_s']:>8.3f} "

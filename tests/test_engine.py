@@ -118,7 +118,10 @@ def test_200000_tiny_tasks_every_result_once_and_reported_per_chunk():
 
 @pytest.mark.timeout(60)
 def test_a_raising_task_is_counted_failed_with_its_traceback_and_the_run_goes_on():
-    run = Run(RunConfig(workload="power", inputs=tuple(range(1, 31)), workers=2), func=sample_tasks.fail_on_threes)
+    run = Run(
+        RunConfig(workload="power", inputs=tuple(range(1, 31)), workers=2),
+        func=sample_tasks.fail_on_threes,
+    )
     run.start()
     events = collect(run)
     summary = events[-1].summary
@@ -133,7 +136,9 @@ def test_a_raising_task_is_counted_failed_with_its_traceback_and_the_run_goes_on
 
 @pytest.mark.timeout(60)
 def test_unpicklable_results_fail_their_tasks_instead_of_hanging():
-    run = Run(RunConfig(workload="power", inputs=(1, 2, 3), workers=2), func=sample_tasks.unpicklable)
+    run = Run(
+        RunConfig(workload="power", inputs=(1, 2, 3), workers=2), func=sample_tasks.unpicklable
+    )
     run.start()
     summary = run.wait(30)
     assert summary.failed == 3 and summary.completed == 0
@@ -233,7 +238,9 @@ def test_a_death_is_noticed_within_two_seconds():
 @pytest.mark.timeout(90)
 def test_workers_that_keep_dying_stop_the_run_with_an_error_naming_them():
     inputs = tuple(range(20))
-    run = Run(RunConfig(workload="power", inputs=inputs, workers=2), func=sample_tasks.exit_on_seven)
+    run = Run(
+        RunConfig(workload="power", inputs=inputs, workers=2), func=sample_tasks.exit_on_seven
+    )
     run.start()
     events = collect(run, timeout=60)
     summary = events[-1].summary
@@ -321,7 +328,9 @@ def _hold_forever(lock):
 
 @pytest.mark.timeout(60)
 def test_spawned_workers_never_import_qt_pyqtgraph_or_numpy():
-    run = Run(RunConfig(workload="power", inputs=(1, 2), workers=2), func=sample_tasks.loaded_modules)
+    run = Run(
+        RunConfig(workload="power", inputs=(1, 2), workers=2), func=sample_tasks.loaded_modules
+    )
     run.start()
     summary = run.wait(30)
     assert summary.results == [[], []]

@@ -1,4 +1,4 @@
-"""How a run is described: one frozen `RunConfig`, checked once, with messages a student can act on."""
+"""How a run is described: one frozen `RunConfig`, checked once, with messages to act on."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 EXECUTORS = ("process", "thread", "serial")
 START_METHODS = ("spawn", "fork", "forkserver")
-DEFAULT_START_METHOD = "spawn"  # what Windows, macOS and frozen apps use; fork is unsafe with Qt threads
+DEFAULT_START_METHOD = (
+    "spawn"  # what Windows, macOS and frozen apps use; fork is unsafe with Qt threads
+)
 MAX_WORKERS = 256
 MAX_TASKS = 10_000_000
 

@@ -21,6 +21,7 @@ the old pool are accepted if they are first, dropped if not: each task's result 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import math
 import multiprocessing
 import multiprocessing.pool
@@ -56,6 +57,7 @@ from app.engine.worker import (
 )
 
 TARGET_CHUNK_S = 0.02  # auto chunks aim at this much work: fine-grained, yet cheap to send
+MIN_CHUNK_S = 0.002  # ...and never less, or tiny tasks would end in a long tail of tiny chunks
 TICK_S = 0.05  # how often the supervisor looks at its workers when nothing else wakes it
 STARTED_BY_SLOTS = 4096  # ring of "which pid took chunk N"; far more than chunks in flight
 POLL_BUDGET_S = 0.004  # poll() returns after this much work, so a GUI frame is never late
@@ -280,7 +282,7 @@ class Run:
             failure_at = {failure[0]: failure for failure in failures}
             new_failures = []
             accepted = 0
-            for index, result in zip(indices, results):
+            for index, result in zip(indices, results, strict=True):
                 if received[index]:
                     continue
                 received[index] = 1
@@ -385,7 +387,9 @@ class Run:
         say_hello(context)
         while self._pending_count and not self._stop_requested.is_set():
             chunk_id, indices = self._cut_chunk()
-            ack = execute_chunk(context, chunk_id, indices, self._inputs[indices.start : indices.stop])
+            ack = execute_chunk(
+                context, chunk_id, indices, self._inputs[indices.start : indices.stop]
+            )
             self._learn(ack)
         self._wait_for_consumer()
 
@@ -401,6 +405,13 @@ class Run:
             while self._pending_count and len(self._in_flight) < window:
                 self._submit()
             self._handle_control(TICK_S)
+        # Every result is in; let the last acknowledgements land before the workers are
+        # killed, so no worker dies holding the result queue's lock.
+        deadline = time.perf_counter() + 0.5
+        while (
+            self._in_flight and not self._stop_requested.is_set() and time.perf_counter() < deadline
+        ):
+            self._handle_control(0.01)
 
     def _wait_for_consumer(self) -> None:
         while not self._stop_requested.is_set() and not self._all_received.is_set():
@@ -444,11 +455,14 @@ class Run:
     def _chunk_size(self) -> int:
         if self.config.chunksize:
             return self.config.chunksize
-        # Like Pool.map's own rule, leave several chunks per worker for the tail.
-        cap = max(1, math.ceil(self._pending_count / (4 * self.config.workers)))
         if self._per_task_s is None:
             return 1  # measure one task before sending more
-        return max(1, min(cap, int(TARGET_CHUNK_S / max(self._per_task_s, 1e-9))))
+        per_task = max(self._per_task_s, 1e-9)
+        # Like Pool.map's own rule, leave several chunks per worker for the tail...
+        tail = math.ceil(self._pending_count / (4 * self.config.workers))
+        # ...but not chunks so small that sending them costs more than running them.
+        size = min(int(TARGET_CHUNK_S / per_task), max(tail, int(MIN_CHUNK_S / per_task)))
+        return max(1, size)
 
     def _submit(self) -> None:
         chunk_id, indices = self._cut_chunk()
@@ -469,7 +483,9 @@ class Run:
             )
         else:
             self._started_by[chunk_id % STARTED_BY_SLOTS] = 0
-            self._pool.apply_async(run_chunk_in_process, (chunk_id, indices, inputs), {}, done, failed)
+            self._pool.apply_async(
+                run_chunk_in_process, (chunk_id, indices, inputs), {}, done, failed
+            )
 
     def _handle_control(self, timeout: float) -> None:
         try:
@@ -497,7 +513,7 @@ class Run:
         if self._per_task_s is None:
             self._per_task_s = per_task
         else:
-            self._per_task_s = 0.7 * self._per_task_s + 0.3 * per_task
+            self._per_task_s = 0.5 * (self._per_task_s + per_task)
 
     # ------------------------------------------------------------------ deaths
 
@@ -533,7 +549,9 @@ class Run:
             )
             self._deaths.append((process.pid, process.exitcode))
             self._notices.append(
-                WorkerDied(str(process.pid), process.pid, process.name, process.exitcode, at, running)
+                WorkerDied(
+                    str(process.pid), process.pid, process.name, process.exitcode, at, running
+                )
             )
         if len(self._deaths) >= self.config.max_deaths:
             return False
@@ -610,13 +628,14 @@ def _dispose_process_pool(pool: multiprocessing.pool.Pool, procs: list) -> None:
 def _free_lock(lock, wait_s: float) -> None:
     if lock is None:  # Windows queues have no write lock
         return
-    if lock.acquire(timeout=wait_s) if wait_s else lock.acquire(False):
+    if wait_s:
+        lock.acquire(timeout=wait_s)
+    else:
+        lock.acquire(False)
+    # Either we took it (nobody held it), or every worker is dead and its holder was killed
+    # holding it: release it either way.
+    with contextlib.suppress(ValueError):
         lock.release()
-        return
-    try:  # every worker is dead: whoever holds it was killed holding it
-        lock.release()
-    except ValueError:
-        pass
 
 
 def describe_exit(code: int | None) -> str:
@@ -642,5 +661,3 @@ def _stop_active_runs() -> None:
     for run in runs:
         if run._supervisor is not None and run._supervisor is not threading.current_thread():
             run._supervisor.join(timeout=3.0)
-
-

@@ -1,0 +1,30 @@
+"""Live statistics of a run, in pure Python (no Qt), for the window and the CLI.
+
+from app.stats import RunStats, speedup, efficiency
+
+stats = RunStats(total_tasks=48)
+for event in run.poll():
+    stats.add(event)
+stats.rates(run.elapsed)  # tasks per second of each worker, recent window
+"""
+
+from __future__ import annotations
+
+from app.stats.numbers import efficiency, eta, format_duration, format_rate, speedup
+from app.stats.run_stats import TOTAL, RunStats, WorkerView
+from app.stats.timeline import Timeline, merge_blocks
+from app.stats.window import SlidingRate
+
+__all__ = [
+    "TOTAL",
+    "RunStats",
+    "SlidingRate",
+    "Timeline",
+    "WorkerView",
+    "efficiency",
+    "eta",
+    "format_duration",
+    "format_rate",
+    "merge_blocks",
+    "speedup",
+]
