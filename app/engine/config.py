@@ -63,6 +63,8 @@ class RunConfig:
                 f"choose from {', '.join(methods)}"
             )
         _check_int("workers", self.workers, 1, MAX_WORKERS)
+        if self.executor == "serial":  # one worker by definition, whatever was asked for
+            object.__setattr__(self, "workers", 1)
         _check_int("chunksize", self.chunksize, 0, MAX_TASKS)
         _check_int("max_deaths", self.max_deaths, 1, 1000)
         if self.inputs is None:

@@ -1,0 +1,157 @@
+"""The command line as a user meets it: JSON output, bad input, Ctrl+C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from app import cli
+
+REQUIRED_KEYS = {
+    "workload", "executor", "workers", "start_method", "chunksize", "tasks", "completed",
+    "failed", "retried", "wall_s", "startup_s", "throughput", "per_worker",
+}  # fmt: skip
+
+
+def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.timeout(60)
+def test_run_json_has_the_books_and_results_in_input_order():
+    done = run_cli("run", "--workload", "power", "--inputs", "4,2,3,5,3,2,1,2", "--workers", "2",
+                   "--json", "--results")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data.keys() >= REQUIRED_KEYS
+    assert data["results"] == [256, 4, 27, 3125, 27, 4, 1, 4]
+    assert (data["tasks"], data["completed"], data["failed"]) == (8, 8, 0)
+    assert data["start_method"] == "spawn"
+    for worker in data["per_worker"]:
+        assert {"pid", "name", "tasks", "busy_s", "throughput"} <= worker.keys()
+    assert sum(w["tasks"] for w in data["per_worker"]) == 8
+
+
+@pytest.mark.timeout(90)
+def test_primes_on_two_processes_uses_both_workers():
+    done = run_cli("run", "--workload", "primes", "--tasks", "16", "--workers", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["completed"] == 16
+    assert len({w["pid"] for w in data["per_worker"]}) == 2
+
+
+@pytest.mark.timeout(60)
+def test_readable_summary_names_the_workers(capsys):
+    code = cli.main(["run", "--workload", "power", "--tasks", "100", "--executor", "serial"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "power: 100 tasks on 1 serial" in out
+    assert "completed 100   failed 0" in out
+    assert "SerialWorker" in out and str(os.getpid()) in out
+
+
+@pytest.mark.timeout(120)
+def test_sweep_reports_speedup_and_efficiency_per_row():
+    done = run_cli("sweep", "--workload", "power", "--tasks", "2000", "--workers", "1,2",
+                   "--executor", "process,thread", "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    assert [(r["executor"], r["workers"]) for r in rows] == [
+        ("process", 1), ("process", 2), ("thread", 1), ("thread", 2),
+    ]  # fmt: skip
+    assert rows[0]["speedup"] == pytest.approx(1.0)
+    for row in rows:
+        assert row["completed"] == 2000
+        assert row["efficiency"] == pytest.approx(row["speedup"] / row["workers"])
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["run", "--workload", "nope"], "choose from power"),
+        (["run", "--workload", "power", "--workers", "two"], "--workers must be a whole number"),
+        (["run", "--workload", "power", "--workers", "0"], "workers must be between 1"),
+        (["run", "--workload", "power", "--tasks", "0"], "tasks must be between 1"),
+        (["run", "--workload", "power", "--tasks", "x"], "--tasks must be a whole number"),
+        (["run", "--workload", "power", "--chunksize", "-2"], "chunksize must be between 0"),
+        (["run", "--workload", "power", "--inputs", "4,,2"], "comma-separated whole numbers"),
+        (["run", "--workload", "power", "--inputs", "1", "--tasks", "3"], "not both"),
+        (["run", "--workload", "power", "--executor", "gpu"], "choose from process"),
+        (["run", "--workload", "power", "--start-method", "magic"], "choose from spawn"),
+        (["sweep", "--workload", "power", "--workers", "1,x"], "comma-separated"),
+        (["teleport"], "invalid choice"),
+        (["run"], "required"),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_code_2(args, says, capsys):
+    assert cli.main(args) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert says in lines[0]
+    assert "Traceback" not in captured.err and captured.out == ""
+
+
+def test_bad_input_from_a_real_shell_has_no_traceback():
+    done = run_cli("run", "--workload", "power", "--workers", "-1")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_a_start_method_this_os_lacks_is_refused(monkeypatch, capsys):
+    monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: ["spawn"])
+    assert cli.main(["run", "--workload", "power", "--start-method", "fork"]) == 2
+    assert "not available on this OS" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT to a process group")
+def test_ctrl_c_stops_cleanly_with_exit_130_and_no_child_left():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "run", "--workload", "sleep", "--tasks", "400"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
+    )
+    parent = psutil.Process(process.pid)
+    deadline = time.perf_counter() + 30
+    while len(_workers_of(parent)) < 2:
+        assert time.perf_counter() < deadline, "workers never started"
+        time.sleep(0.05)
+    workers = _workers_of(parent)
+    time.sleep(0.3)  # let the workers get into their tasks
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl+C does: the whole foreground group
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    gone, alive = psutil.wait_procs(workers, timeout=3)
+    assert alive == []
+
+
+def _workers_of(parent: psutil.Process) -> list[psutil.Process]:
+    try:
+        found = parent.children(recursive=True)
+    except psutil.Error:
+        return []
+    return [p for p in found if "resource_tracker" not in " ".join(_cmdline(p))]
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
