@@ -95,8 +95,8 @@ class Run:
     def __init__(self, config: RunConfig, func: Callable | None = None) -> None:
         self.config = config
         self._func = func or config.func
-        self._inputs = config.make_inputs()
-        total = len(self._inputs)
+        self._inputs: list | None = None  # made on the supervisor thread: millions take a while
+        total = config.task_count
         self.t0: float | None = None
 
         # The consumer's books.
@@ -362,6 +362,12 @@ class Run:
     def _supervise(self) -> None:
         error = None
         try:
+            self._inputs = self.config.make_inputs()
+            if len(self._inputs) != self._total:
+                raise RuntimeError(
+                    f"workload {self.config.workload!r} made {len(self._inputs)} inputs "
+                    f"for {self._total} tasks"
+                )
             if self.config.executor == "serial":
                 self._supervise_serial()
             else:
