@@ -4,6 +4,7 @@ spawned workers can unpickle them (a test file's local function would not do).""
 import os
 import sys
 import time
+from pathlib import Path
 
 
 def square(x: int) -> int:
@@ -12,6 +13,18 @@ def square(x: int) -> int:
 
 def slow_square(x: int) -> int:
     time.sleep(0.03)
+    return x * x
+
+
+def hang_once_on_five(x: int) -> int:
+    """Task 5 hangs on its first attempt, after writing its worker's pid to a marker file in
+    $MPPLAYGROUND_TEST_DIR: a test then knows exactly which worker is in the middle of a task."""
+    if x == 5:
+        marker = Path(os.environ["MPPLAYGROUND_TEST_DIR"]) / "task-5-pid"
+        if not marker.exists():
+            marker.write_text(str(os.getpid()))
+            time.sleep(60)
+    time.sleep(0.01)
     return x * x
 
 
@@ -38,4 +51,8 @@ def unpicklable(x: int):
 
 
 def loaded_modules(_: int) -> list[str]:
-    return sorted(name for name in sys.modules if name.split(".")[0] in ("PySide6", "pyqtgraph", "numpy", "shiboken6"))
+    return sorted(
+        name
+        for name in sys.modules
+        if name.split(".")[0] in ("PySide6", "pyqtgraph", "numpy", "shiboken6")
+    )

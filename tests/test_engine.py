@@ -23,52 +23,28 @@ from app.engine.records import (
 )
 from app.engine.worker import PIECE_BYTES
 from tests import sample_tasks
+from tests.conftest import worker_children
 
 START_METHODS = [m for m in ("spawn", "fork") if m in available_start_methods()]
 TUTORIAL = (4, 2, 3, 5, 3, 2, 1, 2)
 
 
-def children() -> list[psutil.Process]:
-    """Our worker processes: multiprocessing's resource tracker and fork server are excluded,
-    as they are started once per parent, serve every pool, and end with the parent."""
-    found = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            command = " ".join(child.cmdline())
-        except psutil.Error:
-            continue
-        if "resource_tracker" not in command and "forkserver" not in command:
-            found.append(child)
-    return found
-
-
 def wait_for_no_children(timeout: float = 3.0) -> list[psutil.Process]:
     deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        alive = [p for p in children() if _alive(p)]
-        if not alive:
-            return []
+    while worker_children() and time.perf_counter() < deadline:
         time.sleep(0.02)
-    return children()
+    return worker_children()
 
 
-def _alive(process: psutil.Process) -> bool:
-    try:
-        return process.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
-def collect(run: Run, timeout: float = 30.0, on_event=None) -> list:
+def collect(run: Run, timeout: float = 30.0, after_poll=None) -> list:
     """Poll like a consumer does until RunFinished; return every event."""
     events = []
     deadline = time.perf_counter() + timeout
     while not run.finished:
         assert time.perf_counter() < deadline, "run did not finish in time"
-        for event in run.poll(timeout=0.01):
-            events.append(event)
-            if on_event:
-                on_event(event)
+        events.extend(run.poll(timeout=0.01))
+        if after_poll:
+            after_poll()
     return events
 
 
@@ -183,32 +159,33 @@ def test_twenty_start_stop_cycles_leave_no_process():
 
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize("start_method", START_METHODS)
-def test_killed_worker_task_is_retried_and_the_books_stay_exact(start_method):
-    inputs = tuple(range(60))
+def test_killed_worker_task_is_retried_and_the_books_stay_exact(
+    start_method, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("MPPLAYGROUND_TEST_DIR", str(tmp_path))  # workers inherit it
+    marker = tmp_path / "task-5-pid"
+    inputs = tuple(range(30))
     run = Run(
         RunConfig(workload="power", inputs=inputs, workers=2, start_method=start_method),
-        func=sample_tasks.slow_square,
+        func=sample_tasks.hang_once_on_five,
     )
     run.start()
     killed = {}
 
-    def kill_after_a_few_tasks(event):
-        # Kill the worker that did NOT just report: it is in the middle of a 30 ms task.
-        if isinstance(event, Segment) and not killed and run.progress.done >= 6:
-            busy = [pid for pid in run.worker_pids() if pid != event.pid]
-            if busy:
-                killed["pid"] = run.kill_worker(busy[0])
+    def kill_the_worker_running_task_5():
+        if not killed and marker.exists() and marker.read_text():
+            killed["pid"] = run.kill_worker(int(marker.read_text()))
 
-    events = collect(run, timeout=60, on_event=kill_after_a_few_tasks)
-    assert killed["pid"]
+    events = collect(run, timeout=60, after_poll=kill_the_worker_running_task_5)
     deaths = [e for e in events if isinstance(e, WorkerDied)]
     assert [d.pid for d in deaths] == [killed["pid"]]
     assert deaths[0].exitcode == -9
+    assert 5 in deaths[0].running
     restarts = [e for e in events if isinstance(e, PoolRestarted)]
     assert len(restarts) == 1 and restarts[0].retried >= 1
     summary = events[-1].summary
     assert summary.error is None
-    assert summary.completed == 60 and summary.failed == 0 and summary.retried >= 1
+    assert summary.completed == 30 and summary.failed == 0 and summary.retried >= 1
     assert summary.results == [x * x for x in inputs]
     assert summary.deaths == ((killed["pid"], -9),)
     assert wait_for_no_children() == []

@@ -441,7 +441,7 @@ class Run:
         self._pool = mp.Pool(
             config.workers,
             initializer=init_process_worker,
-            initargs=(self._func, channel, self._started_by),
+            initargs=(self._func, channel, self._started_by, config.worker_nice),
         )
         self._note_workers()
 

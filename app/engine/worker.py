@@ -74,11 +74,13 @@ def identity() -> tuple[str, int, str]:
     return f"{pid}:{thread.native_id}", pid, thread.name
 
 
-def init_process_worker(func: Callable, channel: object, started_by: object) -> None:
+def init_process_worker(func: Callable, channel: object, started_by: object, nice: int = 0) -> None:
     """Pool initializer for worker processes."""
     global _context
     # Ctrl+C reaches the whole process group; the parent decides what happens, not each worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
     _context = WorkerContext(func=func, channel=channel, started_by=started_by)
     say_hello(_context)
 

@@ -1,0 +1,65 @@
+"""The window (the only part of the app that imports Qt, pyqtgraph or numpy).
+
+`launch()` is what `python -m app` with no command and the `mpplayground` GUI script call.
+Qt is imported inside the functions, so importing `app.gui` stays cheap for the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+
+def replace_missing_streams() -> None:
+    """A windowed build (PyInstaller --windowed on Windows) has no console: sys.stdout is None,
+    and the first print() would crash the app. Point missing streams at the null device."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+
+
+def broken_qt_binding() -> str | None:
+    """Why the installed PySide6 cannot run this app, or None if it can.
+
+    PySide6 6.12.0 loses a reference to None on every call of a C++ method that returns void;
+    before Python 3.12 (where None became immortal) the interpreter aborts within a minute of
+    drawing charts. pyproject.toml excludes that release; this catches an install that has it.
+    """
+    import PySide6
+
+    if PySide6.__version__ == "6.12.0" and sys.version_info < (3, 12):
+        return (
+            "PySide6 6.12.0 crashes Python before 3.12; install another release: "
+            'python -m pip install "PySide6-Essentials>=6.6,!=6.12.0"'
+        )
+    return None
+
+
+def launch(argv: list[str] | None = None) -> int:
+    """Open the playground window and run the Qt event loop; returns the exit code."""
+    replace_missing_streams()
+    problem = broken_qt_binding()
+    if problem:
+        print(f"mpplayground: error: {problem}", file=sys.stderr)
+        return 2
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.theme import apply_theme
+    from app.gui.window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
+    app.setOrganizationName("MultiprocessingPlayground")
+    app.setApplicationName("Multiprocessing Playground")
+    apply_theme(app)
+    window = MainWindow()
+    window.show()
+
+    # Ctrl+C in the terminal closes the window like the Quit menu. Python only runs signal
+    # handlers between bytecodes, so a slow no-op timer gives it a chance while Qt waits.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    wake_for_signals = QTimer()
+    wake_for_signals.timeout.connect(lambda: None)
+    wake_for_signals.start(250)
+    return app.exec()

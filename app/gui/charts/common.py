@@ -1,0 +1,91 @@
+"""What every chart shares: a title, a one-line caption for students, and a styled plot.
+
+Moving an axis range is the most expensive thing a pyqtgraph plot does (every axis re-lays
+out its ticks), so ranges only move in steps to "nice" round values, and only when they change.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from app.gui.theme import MUTED_TEXT_COLOUR, caption_html, caption_label, scaled_font
+from app.stats import WorkerView
+
+NICE_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+WIDEST_WORKER_NAME = "SpawnPoolWorker-10"
+
+
+def worker_label(worker: WorkerView) -> str:
+    """How a worker is named on every chart: its name and its process id."""
+    return f"{worker.name} · pid {worker.pid}"
+
+
+def nice_ceiling(value: float, smallest: float = 1.0) -> float:
+    """The smallest round number (1, 1.5, 2, 3, 4, 5, 6, 8 x a power of ten) >= value."""
+    if not math.isfinite(value) or value <= smallest:
+        return smallest
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in NICE_STEPS:
+        if step * power >= value * (1 - 1e-9):
+            return step * power
+    return 10.0 * power
+
+
+class ChartPanel(QWidget):
+    """A chart with a bold title and a caption that says what a student is looking at."""
+
+    def __init__(self, title: str, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._title = title
+        self.caption = caption_label(title, caption)
+        self._caption_text = caption
+        self.plot_widget = pg.PlotWidget()
+        self.plot_widget.setMinimumHeight(120)
+        self.plot_widget.setMenuEnabled(False)
+        self.plot_widget.setMouseEnabled(x=False, y=False)
+        self.plot_widget.hideButtons()
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.tick_font = scaled_font(-1)
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setStyle(tickFont=self.tick_font, autoExpandTextSpace=False)
+            axis.enableAutoSIPrefix(False)
+            axis.setTextPen(pg.mkPen("#111111"))
+            axis.setPen(pg.mkPen(MUTED_TEXT_COLOUR))
+        self._x_range: tuple[float, float] | None = None
+        self._y_range: tuple[float, float] | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.plot_widget, 1)
+
+    def set_axis_label(self, side: str, text: str) -> None:
+        size = f"{scaled_font(0).pointSize()}pt"
+        self.plot.setLabel(side, text, **{"font-size": size, "color": "#111111"})
+
+    def fit_left_axis(self, sample_text: str) -> None:
+        """A fixed width for the left axis, so new tick labels never re-lay out the plot."""
+        width = QFontMetrics(self.tick_font).horizontalAdvance(sample_text) + 14
+        self.plot.getAxis("left").setWidth(width)
+
+    def set_caption(self, text: str) -> None:
+        """The title in bold, then what a student is looking at, in one wrapped paragraph."""
+        if text != self._caption_text:
+            self._caption_text = text
+            self.caption.setText(caption_html(self._title, text))
+
+    def set_x_range(self, low: float, high: float) -> None:
+        if self._x_range != (low, high):
+            self._x_range = (low, high)
+            self.plot.setXRange(low, high, padding=0)
+
+    def set_y_range(self, low: float, high: float) -> None:
+        if self._y_range != (low, high):
+            self._y_range = (low, high)
+            self.plot.setYRange(low, high, padding=0)

@@ -1,0 +1,223 @@
+"""The control panel: what to run, how many workers, and the Start / Stop / Kill buttons.
+
+Every input is a spinbox or a combo box with a fixed range, so the panel cannot hold a value the
+engine would refuse. While a run is going, the inputs that would change it are locked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine import RunConfig, available_start_methods
+from app.gui.settings import MAX_CHUNKSIZE, PlaygroundSettings, max_workers
+from app.workloads import WORKLOADS
+
+# The engine accepts 10 million; a million already takes a minute and plenty of memory.
+MAX_GUI_TASKS = 1_000_000
+EXECUTOR_LABELS = {"process": "processes", "thread": "threads", "serial": "serial"}
+EXECUTOR_TIPS = {
+    "process": "multiprocessing.Pool: each worker is its own process with its own GIL",
+    "thread": "multiprocessing.pool.ThreadPool: threads of one process, sharing one GIL",
+    "serial": "No pool: one task after another in one thread, the baseline",
+}
+
+# Workers lower their own priority this much, so the window stays smooth when every core is
+# busy (see RunConfig.worker_nice); on an otherwise idle computer they lose nothing.
+WORKER_NICENESS = 10
+
+
+class ControlPanel(QWidget):
+    """Inputs for one run plus the buttons that drive it."""
+
+    start_requested = Signal()
+    stop_requested = Signal()
+    kill_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workload_combo = QComboBox()
+        for name, workload in WORKLOADS.items():
+            self.workload_combo.addItem(workload.title, name)
+        self.explanation = QLabel()
+        self.explanation.setObjectName("explanation")
+        self.explanation.setWordWrap(True)
+        self.explanation.setTextFormat(Qt.TextFormat.PlainText)
+        self.explanation.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+        self.tasks_spin = QSpinBox()
+        self.tasks_spin.setRange(1, MAX_GUI_TASKS)
+        self.tasks_spin.setGroupSeparatorShown(True)
+        self.tasks_spin.setAccelerated(True)
+
+        self.executor_combo = QComboBox()
+        for name, label in EXECUTOR_LABELS.items():
+            self.executor_combo.addItem(label, name)
+            self.executor_combo.setItemData(
+                self.executor_combo.count() - 1, EXECUTOR_TIPS[name], Qt.ItemDataRole.ToolTipRole
+            )
+
+        self.workers_spin = QSpinBox()
+        self.workers_spin.setRange(1, max_workers())
+
+        self.chunksize_spin = QSpinBox()
+        self.chunksize_spin.setRange(0, MAX_CHUNKSIZE)
+        self.chunksize_spin.setSpecialValueText("auto")
+        self.chunksize_spin.setGroupSeparatorShown(True)
+
+        self.start_method_combo = QComboBox()
+        for method in available_start_methods():
+            self.start_method_combo.addItem(method, method)
+
+        for combo in (self.workload_combo, self.executor_combo, self.start_method_combo):
+            # Long item texts must not force the controls column wide: they elide instead.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(10)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Workload", self.workload_combo)
+        form.addRow("Tasks", self.tasks_spin)
+        form.addRow("Executor", self.executor_combo)
+        form.addRow("Workers", self.workers_spin)
+        form.addRow("Chunk size", self.chunksize_spin)
+        form.addRow("Start method", self.start_method_combo)
+        inputs = QGroupBox("What to run")
+        # The explanation sits outside the form: a form row gets a wrapped label's height wrong.
+        inputs_layout = QVBoxLayout(inputs)
+        inputs_layout.addWidget(self.explanation)
+        inputs_layout.addLayout(form)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("startButton")
+        self.start_button.setToolTip("Start the run (Ctrl+R)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setToolTip("Stop the run: workers are ended within a second (Esc)")
+        self.kill_button = QPushButton("Kill a worker")
+        self.kill_button.setObjectName("killButton")
+        self.kill_button.setToolTip(
+            "Send SIGKILL to one worker process, as if it crashed. Watch the pool notice,\n"
+            "start a new worker, and run the lost tasks again."
+        )
+        self.start_button.clicked.connect(self.start_requested)
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.kill_button.clicked.connect(self.kill_requested)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button, 2)
+        buttons.addWidget(self.stop_button, 2)
+        buttons.addWidget(self.kill_button, 3)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(inputs)
+        layout.addLayout(buttons)
+
+        self.workload_combo.currentIndexChanged.connect(self._workload_changed)
+        self.executor_combo.currentIndexChanged.connect(self._executor_changed)
+        self._running = False
+        self._workload_changed()
+        self.set_running(False, can_kill=False)
+
+    @property
+    def workload(self) -> str:
+        return self.workload_combo.currentData()
+
+    @property
+    def executor(self) -> str:
+        return self.executor_combo.currentData()
+
+    def apply(self, settings: PlaygroundSettings) -> None:
+        """Show stored settings (already validated by the settings store)."""
+        _select(self.workload_combo, settings.workload)
+        self.tasks_spin.setValue(settings.tasks)
+        _select(self.executor_combo, settings.executor)
+        self.workers_spin.setValue(settings.workers)
+        self.chunksize_spin.setValue(settings.chunksize)
+        _select(self.start_method_combo, settings.start_method)
+
+    def current(self, base: PlaygroundSettings) -> PlaygroundSettings:
+        return replace(
+            base,
+            workload=self.workload,
+            tasks=self.tasks_spin.value(),
+            executor=self.executor,
+            workers=self.workers_spin.value(),
+            chunksize=self.chunksize_spin.value(),
+            start_method=self.start_method_combo.currentData(),
+        )
+
+    def run_config(self) -> RunConfig:
+        """The run these controls describe (raises ConfigError if the engine disagrees)."""
+        executor = self.executor
+        return RunConfig(
+            workload=self.workload,
+            tasks=self.tasks_spin.value(),
+            executor=executor,
+            # A serial run is one worker, whatever the spinbox says: the history compares it so.
+            workers=1 if executor == "serial" else self.workers_spin.value(),
+            chunksize=self.chunksize_spin.value(),
+            start_method=self.start_method_combo.currentData(),
+            worker_nice=WORKER_NICENESS,
+        )
+
+    def set_running(self, running: bool, can_kill: bool, stopping: bool = False) -> None:
+        """Lock what would change a running run; enable only the buttons that make sense now."""
+        self._running = running
+        for widget in (
+            self.workload_combo,
+            self.tasks_spin,
+            self.executor_combo,
+            self.chunksize_spin,
+        ):
+            widget.setEnabled(not running)
+        self._executor_changed()
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running and not stopping)
+        self.kill_button.setEnabled(running and can_kill and not stopping)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        # A wrapped label's height depends on its width, which layouts do not always honour:
+        # ask for the height the whole explanation needs at the width it now has.
+        self._fit_explanation()
+
+    def _fit_explanation(self) -> None:
+        width = self.explanation.width()
+        if width > 0:
+            self.explanation.setMinimumHeight(self.explanation.heightForWidth(width))
+
+    def _workload_changed(self) -> None:
+        workload = WORKLOADS[self.workload]
+        self.explanation.setText(f"{workload.kind}. {workload.explanation}")
+        self._fit_explanation()
+        self.tasks_spin.setValue(workload.default_tasks)
+
+    def _executor_changed(self) -> None:
+        # Workers and start method mean nothing to a serial run; the start method only
+        # matters for processes. Greyed out rather than hidden so the layout never jumps.
+        executor = self.executor
+        self.workers_spin.setEnabled(not self._running and executor != "serial")
+        self.start_method_combo.setEnabled(not self._running and executor == "process")
+
+
+def _select(combo: QComboBox, data: str) -> None:
+    index = combo.findData(data)
+    if index >= 0:
+        combo.setCurrentIndex(index)

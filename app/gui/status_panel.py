@@ -1,0 +1,104 @@
+"""The status strip: a progress bar and big numbers a class can read from the back row."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QProgressBar,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.theme import scaled_font
+
+TILES = (
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("retried", "Retried"),
+    ("elapsed", "Elapsed"),
+    ("eta", "Time left"),
+    ("throughput", "Throughput"),
+)
+
+
+class StatusPanel(QWidget):
+    """Progress, books (done / failed / retried of total), time and total throughput."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setFont(scaled_font(1, bold=True))
+        self.progress_bar.setFormat("ready")
+        self.progress_bar.setValue(0)
+        self.state_label = QLabel("Choose a workload and press Start.")
+        self.state_label.setFont(scaled_font(0, bold=True))
+        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 8, 0)
+        grid.setHorizontalSpacing(18)
+        grid.setVerticalSpacing(0)
+        self.values: dict[str, QLabel] = {}
+        for column, (key, title) in enumerate(TILES):
+            name = QLabel(title)
+            name.setObjectName("tileName")
+            value = QLabel("—")
+            value.setObjectName("bigNumber")
+            value.setFont(scaled_font(5, bold=True))
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(name, 0, column)
+            grid.addWidget(value, 1, column)
+            grid.setColumnStretch(column, 1)
+            self.values[key] = value
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.progress_bar)
+        layout.addLayout(grid)
+
+    def show_state(self, text: str) -> None:
+        self.state_label.setText(text)
+
+    def show_books(
+        self,
+        done: int,
+        failed: int,
+        retried: int,
+        total: int,
+        elapsed_s: float,
+        eta_s: float | None,
+        throughput: float | None,
+    ) -> None:
+        """Show the numbers as measured; unknown values show as a dash, never as a guess."""
+        fraction = done / total if total else 0.0
+        self.progress_bar.setValue(round(fraction * 1000))
+        self.progress_bar.setFormat(f"{done:,} of {total:,} tasks  ({fraction:.0%})")
+        self.values["done"].setText(f"{done:,}")
+        self.values["failed"].setText(f"{failed:,}")
+        self.values["retried"].setText(f"{retried:,}")
+        self.values["elapsed"].setText(format_seconds(elapsed_s))
+        self.values["eta"].setText("—" if eta_s is None else format_seconds(eta_s))
+        self.values["throughput"].setText("—" if throughput is None else format_rate(throughput))
+
+    def reset(self, total: int) -> None:
+        self.show_books(0, 0, 0, total, 0.0, None, None)
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d} min"
+
+
+def format_rate(tasks_per_second: float) -> str:
+    if tasks_per_second >= 1000:
+        return f"{tasks_per_second:,.0f}/s"
+    if tasks_per_second >= 10:
+        return f"{tasks_per_second:.1f}/s"
+    return f"{tasks_per_second:.2f}/s"

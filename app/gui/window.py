@@ -1,0 +1,464 @@
+"""The main window: what to run on the left, what the pool is doing on the right.
+
+The window owns at most one `Run` at a time and never waits for it. A QTimer on the GUI thread
+ticks about 30 times a second: it takes what `Run.poll()` has (poll never blocks and stops
+after a few milliseconds of work), feeds it to `RunStats`, and redraws, with the slower charts
+redrawn less often. `Run.start()` returns at once: the pool and the inputs are made on the
+engine's supervisor thread.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import platform
+import sys
+import time
+from collections import deque
+from dataclasses import replace
+
+import pyqtgraph as pg
+import PySide6
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine import ConfigError, Run, RunConfig, cpu_count, describe_exit
+from app.engine.records import (
+    PoolRestarted,
+    RunSummary,
+    Segment,
+    WorkerDied,
+    WorkerStarted,
+)
+from app.gui.charts import ThroughputBarsChart, ThroughputLinesChart, TimelineChart
+from app.gui.controls import WORKER_NICENESS, ControlPanel
+from app.gui.event_log import EventLog
+from app.gui.history import HistoryTable
+from app.gui.settings import SettingsStore
+from app.gui.status_panel import StatusPanel
+from app.stats import RunStats, format_duration, format_rate
+
+TITLE = "Multiprocessing Playground"
+TICK_MS = 33  # ~30 frames a second: smooth to the eye, and leaves the GUI thread mostly idle
+SAMPLE_EVERY_S = 0.2  # a point on the throughput-over-time chart; 600 points = 2 minutes
+CHARTS = ("bars", "timeline", "lines")  # redrawn in turn, one per tick
+
+
+class MainWindow(QMainWindow):
+    """The playground window. `start_run` is the Start button's slot."""
+
+    run_started = Signal()
+    run_finished = Signal(object)  # the RunSummary
+    chart_data_shown = Signal()  # once per run, the first frame that draws measured data
+
+    def __init__(self, settings_path: str | None = None, remember_settings: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle(TITLE)
+        self._settings_store = SettingsStore(settings_path)
+        self._remember_settings = remember_settings
+        self._settings = self._settings_store.load()
+
+        self.controls = ControlPanel()
+        self.status = StatusPanel()
+        self.bars_chart = ThroughputBarsChart()
+        self.lines_chart = ThroughputLinesChart()
+        self.timeline_chart = TimelineChart()
+        self.event_log = EventLog()
+        self.history = HistoryTable()
+        self._build_layout()
+        self._build_menus()
+
+        self.controls.apply(self._settings)
+        self.controls.start_requested.connect(self.start_run)
+        self.controls.stop_requested.connect(self.stop_run)
+        self.controls.kill_requested.connect(self.kill_worker)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._on_tick)
+
+        self._run: Run | None = None
+        self._config: RunConfig | None = None
+        self.stats: RunStats | None = None
+        self._stopping = False
+        self._closing = False
+        self._lifetimes: dict[str, tuple[float, float | None]] = {}
+        self._died: set[str] = set()
+        self._last_sample_at = -1.0
+        self._data_shown = False
+        self._frame = 0
+        self._finishing = False  # the run is over; its last frames are being drawn
+        self._final_draws: list[str] = []
+        self.last_summary: RunSummary | None = None
+        self.tick_ms: deque[float] = deque(
+            maxlen=5000
+        )  # how long each tick took, for the self-test
+        self._sync_buttons()
+        self._restore_geometry()
+
+    # ------------------------------------------------------------------ layout
+
+    def _build_layout(self) -> None:
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.controls)
+        left_layout.addWidget(self.event_log, 1)
+
+        charts_row = QSplitter(Qt.Orientation.Horizontal)
+        charts_row.addWidget(self.bars_chart)
+        charts_row.addWidget(self.lines_chart)
+        charts_row.setSizes([500, 500])
+        self._right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self._right_splitter.addWidget(charts_row)
+        self._right_splitter.addWidget(self.timeline_chart)
+        self._right_splitter.addWidget(self.history)
+        self._right_splitter.setStretchFactor(0, 4)
+        self._right_splitter.setStretchFactor(1, 4)
+        self._right_splitter.setStretchFactor(2, 2)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.status)
+        right_layout.addWidget(self._right_splitter, 1)
+
+        self._main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self._main_splitter.addWidget(left)
+        self._main_splitter.addWidget(right)
+        self._main_splitter.setStretchFactor(0, 0)
+        self._main_splitter.setStretchFactor(1, 1)
+        self._charts_row = charts_row
+        for splitter in self._splitters():
+            splitter.setChildrenCollapsible(False)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 6, 8, 8)
+        layout.addWidget(self._main_splitter)
+        self.setCentralWidget(central)
+
+    def _splitters(self) -> tuple[QSplitter, ...]:
+        return (self._main_splitter, self._right_splitter, self._charts_row)
+
+    def _build_menus(self) -> None:
+        run_menu = self.menuBar().addMenu("&Run")
+        self.start_action = QAction("&Start", self, shortcut=QKeySequence("Ctrl+R"))
+        self.stop_action = QAction("S&top", self, shortcut=QKeySequence(Qt.Key.Key_Escape))
+        self.kill_action = QAction("&Kill a worker", self, shortcut=QKeySequence("Ctrl+K"))
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
+        self.start_action.triggered.connect(self.start_run)
+        self.stop_action.triggered.connect(self.stop_run)
+        self.kill_action.triggered.connect(self.kill_worker)
+        self.quit_action.triggered.connect(self.close)
+        for action in (self.start_action, self.stop_action, self.kill_action):
+            run_menu.addAction(action)
+        run_menu.addSeparator()
+        run_menu.addAction(self.quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction("&About", self)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+
+    def _restore_geometry(self) -> None:
+        geometry = self._settings.geometry
+        if geometry and self.restoreGeometry(QByteArray(geometry)):
+            states = self._settings.splitters
+            restored = [
+                splitter.restoreState(QByteArray(state))
+                for splitter, state in zip(self._splitters(), states, strict=False)
+            ]
+            self._layout_pending = not (restored and all(restored))
+            return
+        screen = self.screen().availableGeometry()
+        self.resize(min(1800, int(screen.width() * 0.95)), min(1050, int(screen.height() * 0.92)))
+        self._layout_pending = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._layout_pending:
+            # First show without a remembered layout: a controls column just wide enough,
+            # the rest for the charts. Done here because only now the window has its size.
+            self._layout_pending = False
+            left = 480 if self.width() >= 1600 else 400
+            self._main_splitter.setSizes([left, self.width() - left])
+            charts_height = self._right_splitter.height()
+            self._right_splitter.setSizes(
+                [int(charts_height * 0.38), int(charts_height * 0.37), int(charts_height * 0.25)]
+            )
+
+    # ------------------------------------------------------------------ the run
+
+    @property
+    def run(self) -> Run | None:
+        return self._run
+
+    @property
+    def running(self) -> bool:
+        """True from Start until the run's last event (RunFinished) has been shown."""
+        return self._run is not None and not self._run.finished
+
+    def start_run(self) -> None:
+        """The Start button's slot: check the controls and start a run. `Run.start()` returns at
+        once; the pool starts on the engine's own thread."""
+        if self.running or self._closing:
+            return
+        try:
+            config = self.controls.run_config()
+        except ConfigError as error:
+            self.event_log.add(f"Cannot start: {error}", "error")
+            self.status.show_state(f"Cannot start: {error}")
+            return
+        run = Run(config)
+        self._config = config
+        self.stats = RunStats(config.task_count)
+        self._lifetimes = {}
+        self._died = set()
+        self._last_sample_at = -1.0
+        self._data_shown = False
+        self._frame = 0
+        self._finishing = False  # the run is over; its last frames are being drawn
+        self._final_draws: list[str] = []
+        self._stopping = False
+        for chart in (self.bars_chart, self.lines_chart, self.timeline_chart):
+            chart.reset()
+        self.status.reset(config.task_count)
+        self.event_log.new_run()
+        self.event_log.add(f"Run started: {describe_config(config)}", "info")
+        self._run = run
+        run.start()
+        self.status.show_state(f"Running: {describe_config(config)}")
+        self._sync_buttons()
+        self._timer.start()
+        self.run_started.emit()
+
+    def stop_run(self) -> None:
+        """Ask the run to stop; the window keeps ticking until the run says it has finished."""
+        if not self.running or self._stopping:
+            return
+        self._stopping = True
+        self._run.stop()
+        self.event_log.add("You pressed Stop: stopping the workers …", "user")
+        self.status.show_state("Stopping …")
+        self._sync_buttons()
+
+    def kill_worker(self) -> None:
+        """Classroom demo: kill one worker process, as if it had crashed."""
+        run = self._run
+        if run is None or run.finished or self._stopping or run.config.executor != "process":
+            return
+        pid = run.kill_worker()
+        if pid is None:
+            self.event_log.add("No worker process to kill right now (pool starting).", "user")
+        else:
+            self.event_log.add(f"You killed worker pid {pid} (SIGKILL).", "user")
+
+    def _sync_buttons(self) -> None:
+        running = self.running
+        can_kill = running and self._config is not None and self._config.executor == "process"
+        self.controls.set_running(running, can_kill=can_kill, stopping=self._stopping)
+        self.start_action.setEnabled(not running)
+        self.stop_action.setEnabled(running and not self._stopping)
+        self.kill_action.setEnabled(self.controls.kill_button.isEnabled())
+
+    # ------------------------------------------------------------------ the tick
+
+    def _on_tick(self) -> None:
+        began = time.perf_counter()
+        self._tick()
+        self.tick_ms.append((time.perf_counter() - began) * 1000)
+
+    def _tick(self) -> None:
+        run, stats = self._run, self.stats
+        if run is None or stats is None:
+            self._timer.stop()
+            return
+        if not self._finishing:
+            for event in run.poll():
+                stats.add(event)
+                if type(event) is not Segment:  # Segments are many and only for the charts
+                    self._note_event(event)
+            if run.finished:
+                self._finishing = True
+                self._final_draws = list(CHARTS)
+        now = run.summary.wall_s if self._finishing else run.elapsed
+        if not self._finishing and now - self._last_sample_at >= SAMPLE_EVERY_S:
+            self._last_sample_at = now
+            stats.sample(now)
+        self._draw_status(run, stats, now)
+        workers = stats.workers
+        if workers:
+            # One chart per tick, in turn: each chart is redrawn 10 times a second, and no
+            # single tick (with the scene updates it causes) keeps the GUI thread for long.
+            if self._finishing:
+                chart = self._final_draws.pop(0)
+            else:
+                chart = CHARTS[self._frame % len(CHARTS)]
+                self._frame += 1
+            self._draw_chart(chart, run, stats, workers, now)
+            if not self._data_shown and stats.done > 0 and chart != "lines":
+                self._data_shown = True
+                self.chart_data_shown.emit()
+        if self._finishing and not (workers and self._final_draws):
+            self._finish(run.summary)
+
+    def _note_event(self, event: object) -> None:
+        self.event_log.add_event(event)
+        if isinstance(event, WorkerStarted):
+            self._lifetimes[event.worker] = (event.at, None)
+        elif isinstance(event, WorkerDied):
+            self._died.add(event.worker)
+            born, _ = self._lifetimes.get(event.worker, (event.at, None))
+            self._lifetimes[event.worker] = (born, event.at)
+        elif isinstance(event, PoolRestarted):
+            for key, (born, gone) in list(self._lifetimes.items()):
+                if gone is None and born <= event.at:
+                    self._lifetimes[key] = (born, event.at)
+
+    def _draw_status(self, run: Run, stats: RunStats, now: float) -> None:
+        progress = run.progress
+        if self._finishing:
+            summary = run.summary
+            total_rate = summary.throughput
+            eta = None if summary.stopped or summary.error else 0.0
+        else:
+            total_rate = stats.total_rate(now)
+            remaining = progress.total - progress.done
+            eta = remaining / total_rate if total_rate > 0 else None
+        self.status.show_books(
+            progress.done,
+            progress.failed,
+            progress.retried,
+            progress.total,
+            now,
+            eta,
+            total_rate if (stats.done or self._finishing) else None,
+        )
+
+    def refresh_charts(self) -> None:
+        """Draw every chart now (the ticks draw one per turn): for a consistent screenshot."""
+        run, stats = self._run, self.stats
+        if run is None or stats is None or not stats.workers:
+            return
+        now = run.summary.wall_s if self._finishing else run.elapsed
+        for chart in CHARTS:
+            self._draw_chart(chart, run, stats, stats.workers, now)
+
+    def _draw_chart(self, chart: str, run: Run, stats: RunStats, workers: list, now: float) -> None:
+        if chart == "bars":
+            if self._finishing:
+                # At the end each bar shows the worker's measured average over the whole run.
+                rates = {w.worker: w.throughput for w in run.summary.per_worker}
+            else:
+                rates = stats.rates(now)
+            self.bars_chart.show_rates(workers, rates, self._died, final=self._finishing)
+        elif chart == "lines":
+            self.lines_chart.show_series(workers, stats.series())
+        else:
+            self.timeline_chart.show_timeline(workers, stats.timeline(), self._lifetimes, now)
+
+    def _finish(self, summary: RunSummary) -> None:
+        self._timer.stop()
+        self._finishing = False
+        # The history keeps summaries, not the results of every task.
+        summary = replace(summary, results=None)
+        self.last_summary = summary
+        record = self.history.add(summary)
+        self.event_log.add(describe_finish(summary, self.history.speedup_text(record)), "finished")
+        if summary.error:
+            self.status.show_state(f"Gave up: {summary.error}")
+        elif summary.stopped:
+            self.status.show_state(f"Stopped after {format_duration(summary.wall_s)}")
+        else:
+            self.status.show_state(
+                f"Finished: {summary.tasks:,} {summary.workload} tasks in "
+                f"{format_duration(summary.wall_s)} ({format_rate(summary.throughput)})"
+            )
+        self._stopping = False
+        self._sync_buttons()
+        self.run_finished.emit(summary)
+
+    # ------------------------------------------------------------------ the rest
+
+    def show_about(self) -> None:
+        default_method = multiprocessing.get_start_method(allow_none=True)
+        if default_method is None:
+            # The documented rule: the first method listed is the platform's default.
+            default_method = multiprocessing.get_all_start_methods()[0]
+        text = (
+            f"<h3>{TITLE}</h3>"
+            "<p>Watch Python's multiprocessing at work: pick a workload, a number of workers, "
+            "and press Start.</p>"
+            f"<p>Python {platform.python_version()} ({sys.platform})<br>"
+            f"Qt {qVersion()}, PySide6 {PySide6.__version__}<br>"
+            f"pyqtgraph {pg.__version__}<br>"
+            f"CPU cores: {cpu_count()}<br>"
+            f"This OS's default start method: {default_method}</p>"
+            f"<p>Worker processes run at a lower priority (nice +{WORKER_NICENESS}) so this "
+            "window stays smooth while they use every core; on an otherwise idle computer "
+            "that costs them nothing.</p>"
+        )
+        box = QMessageBox(QMessageBox.Icon.Information, f"About {TITLE}", text, parent=self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setWindowModality(Qt.WindowModality.NonModal)  # the run keeps being drawn
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        self.about_box = box
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        # Stop and go: the engine's supervisor thread ends the workers within a second.
+        self._closing = True
+        if self._run is not None and not self._run.finished:
+            self._run.stop()
+        self._timer.stop()
+        self._save_settings()
+        event.accept()
+
+    def _save_settings(self) -> None:
+        if not self._remember_settings:
+            return
+        settings = self.controls.current(self._settings)
+        settings = replace(
+            settings,
+            geometry=bytes(self.saveGeometry().data()),
+            splitters=tuple(bytes(s.saveState().data()) for s in self._splitters()),
+        )
+        self._settings_store.save(settings)
+
+
+def describe_config(config: RunConfig) -> str:
+    if config.executor == "serial":
+        how = "serially, one task at a time"
+    elif config.executor == "thread":
+        how = f"{config.workers} thread{'s' if config.workers != 1 else ''}"
+    else:
+        how = (
+            f"{config.workers} process{'es' if config.workers != 1 else ''} ({config.start_method})"
+        )
+    chunks = "auto chunks" if config.chunksize == 0 else f"chunksize {config.chunksize}"
+    return f"{config.task_count:,} {config.workload} tasks · {how} · {chunks}"
+
+
+def describe_finish(summary: RunSummary, speedup: str) -> str:
+    done = summary.completed + summary.failed
+    failed = f", {summary.failed:,} failed" if summary.failed else ""
+    if summary.error:
+        return f"Run gave up after {format_duration(summary.wall_s)}: {summary.error}"
+    if summary.stopped:
+        return (
+            f"Run stopped after {format_duration(summary.wall_s)}: {done:,} of "
+            f"{summary.tasks:,} tasks done{failed}, {summary.cancelled:,} never ran"
+        )
+    deaths = ""
+    if summary.deaths:
+        deaths = "; survived " + ", ".join(
+            f"pid {pid} {describe_exit(code)}" for pid, code in summary.deaths
+        )
+    return (
+        f"Run finished: {summary.tasks:,} tasks{failed} in {format_duration(summary.wall_s)}, "
+        f"{format_rate(summary.throughput)}; speedup: {speedup}{deaths}"
+    )
