@@ -9,6 +9,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from pathlib import Path
+
+# resources/ sits beside the app package in a checkout and in the frozen app's _internal/.
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
 
 def replace_missing_streams() -> None:
@@ -44,6 +48,7 @@ def launch(argv: list[str] | None = None) -> int:
         print(f"mpplayground: error: {problem}", file=sys.stderr)
         return 2
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from app.gui.theme import apply_theme
@@ -52,6 +57,10 @@ def launch(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
     app.setOrganizationName("MultiprocessingPlayground")
     app.setApplicationName("Multiprocessing Playground")
+    app.setDesktopFileName("multiprocessing-playground")  # links the window to the .desktop entry
+    icon = RESOURCES / "icon.png"
+    if icon.exists():  # a plain (non-editable) pip install carries no resources/
+        app.setWindowIcon(QIcon(str(icon)))
     apply_theme(app)
     window = MainWindow()
     window.show()
