@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.pool
 import os
 import pickle
 import select
+import struct
 import time
 
 import psutil
@@ -292,6 +294,22 @@ def test_disposing_a_pool_whose_locks_a_killed_worker_held_does_not_hang():
     for holder in holders:
         holder.kill()
         holder.join()
+    began = time.perf_counter()
+    run_module._dispose_process_pool(pool, [])
+    assert time.perf_counter() - began < 3.0
+    assert wait_for_no_children() == []
+
+
+@pytest.mark.timeout(30)
+def test_disposing_a_pool_with_half_a_message_in_its_task_pipe_does_not_hang():
+    """A worker killed between reading a task's length and its bytes leaves the rest behind:
+    terminate() would read that as a message (here, one that claims to be 1 GiB)."""
+    pool = multiprocessing.get_context("spawn").Pool(1)
+    pool._worker_handler._state = multiprocessing.pool.TERMINATE  # no replacement reads it
+    for worker in pool._pool:
+        worker.kill()
+        worker.join()
+    os.write(pool._inqueue._writer.fileno(), struct.pack("!i", 1 << 30) + b"half a message")
     began = time.perf_counter()
     run_module._dispose_process_pool(pool, [])
     assert time.perf_counter() - began < 3.0

@@ -25,6 +25,7 @@ import contextlib
 import math
 import multiprocessing
 import multiprocessing.pool
+import os
 import pickle
 import queue
 import random
@@ -609,26 +610,55 @@ def _unreceived_ranges(received: bytearray) -> list[range]:
 def _dispose_process_pool(pool: multiprocessing.pool.Pool, procs: list) -> None:
     """Kill a pool's workers now and let its threads end, whatever state the workers were in.
 
-    `Pool.terminate()` alone can hang when a worker died holding one of the pool's locks, so:
+    `Pool.terminate()` alone can hang or fail when a worker died at the wrong moment: holding
+    one of the pool's locks, or halfway through reading a task (the rest of that message is
+    then garbage at the head of the task pipe, which terminate() would try to parse). So:
     stop the pool from starting replacements, kill every worker, free the two locks a killed
-    worker may have held, then let `terminate()` stop the pool's threads.
+    worker may have held, throw away what is left in the task pipe until the pool's task
+    thread has finished, and only then let `terminate()` stop the pool's threads.
     """
-    handler = getattr(pool, "_worker_handler", None)
-    if handler is not None:
-        handler._state = multiprocessing.pool.TERMINATE
-        pool._change_notifier.put(None)
-        handler.join(timeout=1.0)
-    workers = {id(p): p for p in [*procs, *list(pool._pool)]}.values()
-    for process in workers:
+    handler = pool._worker_handler
+    handler._state = multiprocessing.pool.TERMINATE  # no more replacement workers
+    _kill_all([*procs, *pool._pool])
+    pool._change_notifier.put(None)  # wake the handler if no death has already
+    handler.join(timeout=1.0)
+    _kill_all(pool._pool)  # one it started in the meantime
+    _free_lock(pool._inqueue._rlock, wait_s=0.0)  # nobody alive reads the task pipe now
+    # The pool's task thread may hold the result queue's lock for a moment: wait a little.
+    _free_lock(pool._outqueue._wlock, wait_s=0.2)
+    task_thread = pool._task_handler
+    deadline = time.perf_counter() + 1.0
+    while task_thread.is_alive() and time.perf_counter() < deadline:
+        _discard_pending(pool._inqueue._reader)  # it may be blocked writing to a full pipe
+        task_thread.join(timeout=0.02)
+    _discard_pending(pool._inqueue._reader)
+    pool.terminate()
+
+
+def _kill_all(processes) -> None:
+    processes = list(processes)
+    for process in processes:
         if process.exitcode is None:
             process.kill()
-    for process in workers:
+    for process in processes:
         process.join(timeout=1.0)
-    # Nobody alive reads the task queue now, so its read lock is free or held by the dead;
-    # the result queue's write lock may be held for a moment by the pool's own task thread.
-    _free_lock(pool._inqueue._rlock, wait_s=0.0)
-    _free_lock(pool._outqueue._wlock, wait_s=0.2)
-    pool.terminate()
+
+
+def _discard_pending(connection) -> None:
+    """Throw away every byte waiting in a pipe, whole messages or not."""
+    if os.name == "nt":  # message-mode pipes: a message is never read in part
+        while connection.poll():
+            connection.recv_bytes()
+        return
+    fd = connection.fileno()
+    os.set_blocking(fd, False)
+    try:
+        while os.read(fd, 1 << 16):
+            pass
+    except BlockingIOError:
+        pass
+    finally:
+        os.set_blocking(fd, True)
 
 
 def _free_lock(lock, wait_s: float) -> None:
