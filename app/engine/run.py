@@ -119,6 +119,7 @@ class Run:
         self._notices: deque = deque()  # supervisor -> consumer
         self._control: queue.SimpleQueue = queue.SimpleQueue()  # anyone -> supervisor
         self._all_received = threading.Event()  # set by the consumer
+        self._supervisor_done = threading.Event()  # set by the supervisor as it ends
         self._stop_requested = threading.Event()
         self._cancel = threading.Event()  # tells in-process workers to stop between tasks
         self._retried = 0  # written by the supervisor
@@ -205,6 +206,10 @@ class Run:
         events: list = []
         if self._summary is not None:
             return events
+        if timeout > 0 and self._all_received.is_set():
+            # Every result is in: what is left to wait for is the supervisor, not the channel.
+            self._supervisor_done.wait(timeout)
+            timeout = 0.0
         deadline = time.perf_counter() + budget_s
         drained = self._drain_channel(events, timeout, deadline)
         while self._notices:
@@ -380,6 +385,7 @@ class Run:
                 self._dispose_pool()
             finally:
                 self._notices.append(_SupervisorDone(error or self._give_up_reason()))
+                self._supervisor_done.set()
 
     def _give_up_reason(self) -> str | None:
         if len(self._deaths) < self.config.max_deaths:
