@@ -115,7 +115,7 @@ class Run:
         self._summary: RunSummary | None = None
 
         # Shared between the two owners; each is written by one side only.
-        self._channel: object = None  # written by the supervisor, read by poll()
+        self._channel: object = None  # written by the supervisor (poll() drops it at the end)
         self._notices: deque = deque()  # supervisor -> consumer
         self._control: queue.SimpleQueue = queue.SimpleQueue()  # anyone -> supervisor
         self._all_received = threading.Event()  # set by the consumer
@@ -133,7 +133,8 @@ class Run:
         self._in_flight: dict[int, range] = {}
         self._generation = 0
         self._per_task_s: float | None = None
-        self._started_by = None
+        self._started_by = None  # process pools: shared array, chunk slot -> pid that took it
+        self._thread_context: WorkerContext | None = None  # thread pools: what workers share
         self._pool = None
         self._supervisor: threading.Thread | None = None
 
@@ -537,8 +538,8 @@ class Run:
                 self._procs[process.pid] = process
 
     def _find_dead_workers(self) -> list:
-        if self.config.executor != "process":
-            return []
+        if self.config.executor != "process" or self._pool is None:
+            return []  # no pool: a death came after the last result, and none was needed
         self._note_workers()
         dead = []
         for pid, process in list(self._procs.items()):
