@@ -55,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run one job and print a summary")
     add_job_options(run)
     run.add_argument("--inputs", help="comma-separated inputs instead of --tasks, e.g. 4,2,3")
-    run.add_argument("--workers", default=str(_default_workers()), help="worker count")
+    run.add_argument(
+        "--workers",
+        default=str(_default_workers()),
+        help="worker count (default: the CPU count, at most 8)",
+    )
     run.add_argument("--executor", default="process", help=f"one of: {', '.join(EXECUTORS)}")
     run.add_argument("--results", action="store_true", help="with --json: include results")
 

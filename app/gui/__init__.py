@@ -40,10 +40,22 @@ def broken_qt_binding() -> str | None:
     return None
 
 
+def missing_display() -> str | None:
+    """Why no window can open here, or None. Qt itself would abort the process instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+        "use the command line instead, e.g. `python -m app run --workload primes`"
+    )
+
+
 def launch(argv: list[str] | None = None) -> int:
     """Open the playground window and run the Qt event loop; returns the exit code."""
     replace_missing_streams()
-    problem = broken_qt_binding()
+    problem = missing_display() or broken_qt_binding()
     if problem:
         print(f"mpplayground: error: {problem}", file=sys.stderr)
         return 2
