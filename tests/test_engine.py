@@ -27,7 +27,7 @@ from app.engine.worker import PIECE_BYTES
 from tests import sample_tasks
 from tests.conftest import worker_children
 
-START_METHODS = [m for m in ("spawn", "fork") if m in available_start_methods()]
+START_METHODS = [m for m in ("spawn", "fork", "forkserver") if m in available_start_methods()]
 TUTORIAL = (4, 2, 3, 5, 3, 2, 1, 2)
 
 
@@ -143,6 +143,23 @@ def test_stop_ends_every_worker_within_a_second_and_a_new_run_starts_at_once():
     again = Run(RunConfig(workload="power", inputs=TUTORIAL, workers=2))
     again.start()
     assert again.wait(20).results == [256, 4, 27, 3125, 27, 4, 1, 4]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("executor", ["thread", "serial"])
+def test_stop_ends_a_thread_or_serial_run_after_the_task_in_hand(executor):
+    """Threads cannot be killed: they stop between tasks, so within one 100 ms task."""
+    run = Run(RunConfig(workload="sleep", tasks=200, executor=executor, workers=2))
+    run.start()
+    while run.progress.done < 2:
+        run.poll(timeout=0.01)
+        assert run.elapsed < 20
+    stopped_at = time.perf_counter()
+    run.stop()
+    summary = run.wait(5)
+    assert time.perf_counter() - stopped_at < 1.0
+    assert summary.stopped and summary.cancelled > 100
+    books_are_exact(summary)
 
 
 @pytest.mark.timeout(120)
