@@ -3,6 +3,7 @@ spawned workers can unpickle them (a test file's local function would not do).""
 
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,11 +17,18 @@ def slow_square(x: int) -> int:
     return x * x
 
 
+def hang_marker(x: int) -> Path:
+    """Where `hang_once_on_five` says which pid holds task x. The input carries the test's own
+    token (x // 1000): an environment variable would not reach workers forked from a
+    forkserver that an earlier test started."""
+    return Path(tempfile.gettempdir()) / f"mpplayground-test-{x // 1000}-hung-pid"
+
+
 def hang_once_on_five(x: int) -> int:
-    """Task 5 hangs on its first attempt, after writing its worker's pid to a marker file in
-    $MPPLAYGROUND_TEST_DIR: a test then knows exactly which worker is in the middle of a task."""
-    if x == 5:
-        marker = Path(os.environ["MPPLAYGROUND_TEST_DIR"]) / "task-5-pid"
+    """Task x % 1000 == 5 hangs on its first attempt, after writing its worker's pid to
+    `hang_marker(x)`: a test then knows exactly which worker is in the middle of a task."""
+    if x % 1000 == 5:
+        marker = hang_marker(x)
         if not marker.exists():
             marker.write_text(str(os.getpid()))
             time.sleep(60)

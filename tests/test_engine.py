@@ -178,12 +178,11 @@ def test_twenty_start_stop_cycles_leave_no_process():
 
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize("start_method", START_METHODS)
-def test_killed_worker_task_is_retried_and_the_books_stay_exact(
-    start_method, tmp_path, monkeypatch
-):
-    monkeypatch.setenv("MPPLAYGROUND_TEST_DIR", str(tmp_path))  # workers inherit it
-    marker = tmp_path / "task-5-pid"
-    inputs = tuple(range(30))
+def test_killed_worker_task_is_retried_and_the_books_stay_exact(start_method):
+    token = os.getpid() * 10 + START_METHODS.index(start_method)
+    inputs = tuple(token * 1000 + i for i in range(30))
+    marker = sample_tasks.hang_marker(inputs[0])
+    marker.unlink(missing_ok=True)
     run = Run(
         RunConfig(workload="power", inputs=inputs, workers=2, start_method=start_method),
         func=sample_tasks.hang_once_on_five,
@@ -208,6 +207,7 @@ def test_killed_worker_task_is_retried_and_the_books_stay_exact(
     assert summary.results == [x * x for x in inputs]
     assert summary.deaths == ((killed["pid"], -9),)
     assert wait_for_no_children() == []
+    marker.unlink()
 
 
 @pytest.mark.timeout(60)
