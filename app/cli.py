@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -80,11 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _default_workers() -> int:
-    return min(os.cpu_count() or 1, 8)
+    from app.engine.config import cpu_count
+
+    return min(cpu_count(), 8)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _ensure_streams()
+    from app.gui import replace_missing_streams  # the package itself imports no Qt
+
+    replace_missing_streams()
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         parser = build_parser()
@@ -104,13 +107,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROGRAM}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def _ensure_streams() -> None:
-    # A windowed Windows build has no console: sys.stdout and sys.stderr are None there.
-    for name in ("stdout", "stderr"):
-        if getattr(sys, name) is None:
-            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the app
 
 
 def _whole_number(text: str, option: str) -> int:

@@ -28,7 +28,7 @@ from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.engine import cpu_count
-from app.gui import broken_qt_binding, replace_missing_streams
+from app.gui import broken_qt_binding, missing_display, replace_missing_streams
 from app.gui.theme import apply_theme
 from app.gui.window import MainWindow
 from app.workloads import WORKLOADS
@@ -54,12 +54,7 @@ def run_selftest(
     problem = broken_qt_binding()
     if problem:
         return {"ok": False, "error": problem, "tasks": tasks, "completed": 0}
-    if (
-        sys.platform.startswith("linux")
-        and not os.environ.get("QT_QPA_PLATFORM")
-        and not os.environ.get("DISPLAY")
-        and not os.environ.get("WAYLAND_DISPLAY")
-    ):
+    if missing_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display: still test the real window
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "selftest"])
