@@ -64,3 +64,72 @@ def loaded_modules(_: int) -> list[str]:
         for name in sys.modules
         if name.split(".")[0] in ("PySide6", "pyqtgraph", "numpy", "shiboken6")
     )
+
+
+def _stop_myself_once(x: int, hold=None) -> None:
+    """On input x % 1000 == 5, first attempt: write our pid to `hang_marker(x)`, take `hold`
+    (a lock) if given, and SIGSTOP ourselves, as a worker stopped at the worst moment."""
+    import signal
+
+    marker = hang_marker(x)
+    if x % 1000 != 5 or marker.exists():
+        return
+    if hold is not None:
+        hold.acquire()
+    marker.write_text(str(os.getpid()))
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def stop_in_task_once(x: int) -> int:
+    """Stopped in the middle of a task."""
+    _stop_myself_once(x)
+    time.sleep(0.01)
+    return x * x
+
+
+def stop_holding_report_lock_once(x: int) -> int:
+    """Stopped holding the write lock of the run's report Queue: no other worker's report
+    can get through until this process is gone."""
+    from app.engine import worker
+
+    _stop_myself_once(x, hold=getattr(worker._context.channel, "_wlock", None))
+    time.sleep(0.01)
+    return x * x
+
+
+def stop_holding_task_lock_once(x: int) -> int:
+    """Stopped holding the read lock of the pool's task queue: no other worker can take a
+    task until this process is gone. The lock is the one `multiprocessing.pool.worker`
+    reads its tasks under; we find it in that function's frame."""
+    frame = sys._getframe()
+    while frame is not None and frame.f_code.co_name != "worker":
+        frame = frame.f_back
+    _stop_myself_once(x, hold=frame.f_locals["inqueue"]._rlock if frame else None)
+    time.sleep(0.01)
+    return x * x
+
+
+def block_forever_once(x: int) -> int:
+    """Task x % 1000 == 5 blocks for good on its first attempt, using no CPU: a deadlock."""
+    import threading
+
+    marker = hang_marker(x)
+    if x % 1000 == 5 and not marker.exists():
+        marker.write_text(str(os.getpid()))
+        threading.Event().wait()
+    time.sleep(0.01)
+    return x * x
+
+
+def compute_for_three_seconds_on_five(x: int) -> int:
+    """Task x % 1000 == 5 computes (uses CPU) for 3 s: long, but not stuck."""
+    if x % 1000 == 5:
+        end = time.perf_counter() + 3.0
+        while time.perf_counter() < end:
+            pass
+    time.sleep(0.01)
+    return x * x
+
+
+def five_megabytes(x: int) -> bytes:
+    return bytes([x % 256]) * 5_000_000

@@ -44,6 +44,10 @@ class RunConfig:
     # The window asks for 10 so that, with as many busy workers as cores, it still gets a
     # core when it needs one; on an otherwise idle computer the workers lose nothing.
     worker_nice: int = 0
+    # A busy worker that shows no progress (no report, no CPU time) this long, and for ten
+    # times its longest task so far, is stuck: killed and its tasks run again. Stopped
+    # workers (SIGSTOP) are stuck after at most 2 s.
+    stuck_after_s: float = 10.0
 
     def __post_init__(self) -> None:
         from app.workloads import WORKLOADS
@@ -72,6 +76,12 @@ class RunConfig:
         _check_int("chunksize", self.chunksize, 0, MAX_TASKS)
         _check_int("max_deaths", self.max_deaths, 1, 1000)
         _check_int("worker_nice", self.worker_nice, 0, 19)
+        if isinstance(self.stuck_after_s, bool) or not isinstance(self.stuck_after_s, int | float):
+            raise ConfigError(f"stuck_after_s must be a number, got {self.stuck_after_s!r}")
+        if not 0.1 <= self.stuck_after_s <= 86_400:
+            raise ConfigError(
+                f"stuck_after_s must be between 0.1 and 86,400, got {self.stuck_after_s}"
+            )
         if self.inputs is None:
             if self.tasks is None:
                 raise ConfigError("give a number of tasks or a list of inputs")

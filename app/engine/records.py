@@ -63,6 +63,22 @@ class WorkerDied:
     exitcode: int
     at: float
     running: tuple[int, ...]  # task indices it had started and not delivered
+    cause: str = ""  # how it ended, for people: "killed by SIGKILL", "its forkserver died"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerStuck:
+    """A worker made no progress (stopped, or blocked in a task far past what tasks cost).
+
+    The engine kills it next and recovers as from any death: a `WorkerDied` follows.
+    """
+
+    worker: str
+    pid: int
+    name: str
+    idle_s: float  # how long it had made no progress
+    reason: str  # one line for people: "pid 1234 has made no progress for 12 s (...)"
+    at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,4 +153,6 @@ class RunFinished:
     summary: RunSummary
 
 
-Event = WorkerStarted | Segment | TaskFailed | WorkerDied | PoolRestarted | RunFinished
+Event = (
+    WorkerStarted | Segment | TaskFailed | WorkerStuck | WorkerDied | PoolRestarted | RunFinished
+)

@@ -29,6 +29,7 @@ import os
 import pickle
 import queue
 import random
+import signal
 import threading
 import time
 import weakref
@@ -36,6 +37,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.engine import procinfo
 from app.engine.config import RunConfig
 from app.engine.records import (
     PoolRestarted,
@@ -45,6 +47,7 @@ from app.engine.records import (
     TaskFailed,
     WorkerDied,
     WorkerStarted,
+    WorkerStuck,
     WorkerSummary,
 )
 from app.engine.worker import (
@@ -60,7 +63,10 @@ from app.engine.worker import (
 TARGET_CHUNK_S = 0.02  # auto chunks aim at this much work: fine-grained, yet cheap to send
 MIN_CHUNK_S = 0.002  # ...and never less, or tiny tasks would end in a long tail of tiny chunks
 TICK_S = 0.05  # how often the supervisor looks at its workers when nothing else wakes it
-STARTED_BY_SLOTS = 4096  # ring of "which pid took chunk N"; far more than chunks in flight
+WATCH_S = 0.25  # how often it asks the OS whether a worker is stopped or using CPU
+STOPPED_S = 2.0  # a worker stopped (SIGSTOP) this long is stuck
+STUCK_TASK_FACTOR = 10  # no progress for 10x the longest task seen so far is "stuck"...
+BLIND_STUCK_S = 60.0  # ...or, where the OS cannot tell CPU time (no /proc), at least this
 POLL_BUDGET_S = 0.004  # poll() returns after this much work, so a GUI frame is never late
 
 
@@ -87,6 +93,25 @@ class _SupervisorDone:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class _InFlight:
+    """A chunk sent to the pool and not yet acknowledged."""
+
+    indices: range
+    slot: int | None  # its place in the shared "who took it" array (process pools)
+
+
+class _WorkerWatch:
+    """What the supervisor last saw of one worker process, to tell stuck from slow."""
+
+    __slots__ = ("progress_at", "cpu_s", "stopped_since")
+
+    def __init__(self, now: float) -> None:
+        self.progress_at = now  # the last time it reported, finished a chunk or used CPU
+        self.cpu_s = -1.0
+        self.stopped_since: float | None = None
+
+
 _active_runs: weakref.WeakSet[Run] = weakref.WeakSet()
 
 
@@ -108,7 +133,8 @@ class Run:
         self._failed = 0
         self._per_worker: dict[str, list] = {}  # key -> [pid, name, tasks, failed, busy_s]
         self._first_ready: float | None = None
-        self._last_end: float | None = None
+        self._all_in_at: float | None = None  # when the last result reached the consumer
+        self._heard_at: dict[int, float] = {}  # pid -> when its last report arrived
         self._partial: dict[tuple[int, int], list[bytes]] = {}
         self._channel_seen: object = None
         self._done_notice: _SupervisorDone | None = None
@@ -130,10 +156,16 @@ class Run:
         # The supervisor's own state.
         self._pending: deque[range] = deque([range(total)])
         self._pending_count = total
-        self._in_flight: dict[int, range] = {}
+        self._in_flight: dict[int, _InFlight] = {}
         self._generation = 0
         self._per_task_s: float | None = None
+        self._longest_task_s = 0.0
         self._started_by = None  # process pools: shared array, chunk slot -> pid that took it
+        self._free_slots: list[int] = []
+        self._watch: dict[int, _WorkerWatch] = {}
+        self._next_watch = 0.0
+        self._channel_ready = threading.Event()  # set once poll() has a channel to read
+        self._forkserver_pid: int | None = None  # the forkserver that started this pool's workers
         self._thread_context: WorkerContext | None = None  # thread pools: what workers share
         self._pool = None
         self._supervisor: threading.Thread | None = None
@@ -211,6 +243,10 @@ class Run:
             # Every result is in: what is left to wait for is the supervisor, not the channel.
             self._supervisor_done.wait(timeout)
             timeout = 0.0
+        if timeout > 0 and not self._channel_ready.is_set():
+            # Block rather than spin: a spinning consumer starves the supervisor thread that
+            # is creating the pool and its channel.
+            self._channel_ready.wait(timeout)
         deadline = time.perf_counter() + budget_s
         drained = self._drain_channel(events, timeout, deadline)
         while self._notices:
@@ -264,6 +300,7 @@ class Run:
 
     def _take(self, message: tuple, events: list) -> None:
         kind, key, pid, name = message[:4]
+        self._heard_at[pid] = time.perf_counter()
         worker = self._per_worker.get(key)
         if worker is None:
             worker = self._per_worker[key] = [pid, name, 0, 0, 0.0]
@@ -305,8 +342,6 @@ class Run:
         worker[2] += accepted
         worker[3] += failed
         worker[4] += end - start
-        if self._last_end is None or end > self._last_end:
-            self._last_end = end
         t0 = self.t0
         events.append(Segment(key, pid, name, first, accepted, failed, start - t0, end - t0))
         for index, exc_type, text, trace in new_failures:
@@ -325,13 +360,14 @@ class Run:
 
     def _check_complete(self) -> None:
         if self._completed + self._failed == self._total:
+            self._all_in_at = time.perf_counter()
             self._all_received.set()
             self._control.put(("wake",))
 
     def _finish(self) -> RunFinished:
-        end = self._last_end
-        if end is None or not self._all_received.is_set():
-            end = time.perf_counter()
+        # As a Pool.map caller measures it: until every result is here, not until the last
+        # task ended in its worker (a large result can take longer to arrive than to make).
+        end = self._all_in_at or time.perf_counter()
         wall = max(end - self.t0, 1e-9)
         workers = tuple(
             WorkerSummary(key, pid, name, tasks, failed, busy, tasks / wall, busy / wall)
@@ -368,6 +404,11 @@ class Run:
 
     def _supervise(self) -> None:
         error = None
+        if hasattr(signal, "pthread_sigmask"):
+            # Processes started from this thread inherit its signal mask: with SIGINT blocked,
+            # a Ctrl+C while workers are still starting up cannot print their tracebacks
+            # (the worker ignores it, then unblocks). The caller's thread still gets Ctrl+C.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             self._inputs = self.config.make_inputs()
             if len(self._inputs) != self._total:
@@ -387,6 +428,7 @@ class Run:
             finally:
                 self._notices.append(_SupervisorDone(error or self._give_up_reason()))
                 self._supervisor_done.set()
+                self._channel_ready.set()
 
     def _give_up_reason(self) -> str | None:
         if len(self._deaths) < self.config.max_deaths:
@@ -398,6 +440,7 @@ class Run:
         channel = queue.SimpleQueue()
         context = WorkerContext(self._func, channel, cancel=self._cancel, in_process=True)
         self._channel = channel
+        self._channel_ready.set()
         say_hello(context)
         while self._pending_count and not self._stop_requested.is_set():
             chunk_id, indices = self._cut_chunk()
@@ -407,11 +450,16 @@ class Run:
             self._learn(ack)
         self._wait_for_consumer()
 
+    @property
+    def _window(self) -> int:
+        """How many chunks are kept in flight at most."""
+        return max(2, 2 * self.config.workers)
+
     def _supervise_pool(self) -> None:
         self._open_pool()
-        window = max(2, 2 * self.config.workers)
+        window = self._window
         while not self._stop_requested.is_set() and not self._all_received.is_set():
-            dead = self._find_dead_workers()
+            dead = self._find_dead_workers() + self._find_stuck_workers()
             if dead:
                 if not self._recover(dead):
                     return
@@ -438,19 +486,28 @@ class Run:
             context = WorkerContext(self._func, channel, cancel=self._cancel, in_process=True)
             self._thread_context = context
             self._channel = channel
+            self._channel_ready.set()
             self._pool = multiprocessing.pool.ThreadPool(
                 config.workers, initializer=say_hello, initargs=(context,)
             )
             return
         mp = multiprocessing.get_context(config.start_method)
         channel = mp.Queue()
-        self._started_by = mp.RawArray("q", STARTED_BY_SLOTS)
+        # One slot per chunk that can be in flight: a chunk holds its slot until acknowledged.
+        self._started_by = mp.RawArray("q", self._window)
+        self._free_slots = list(range(self._window))
         self._channel = channel
-        self._pool = mp.Pool(
+        self._channel_ready.set()
+        self._pool = _EnginePool(
             config.workers,
             initializer=init_process_worker,
             initargs=(self._func, channel, self._started_by, config.worker_nice),
+            context=mp,
         )
+        if config.start_method == "forkserver":
+            from multiprocessing import forkserver
+
+            self._forkserver_pid = forkserver._forkserver._forkserver_pid
         self._note_workers()
 
     def _cut_chunk(self) -> tuple[int, range]:
@@ -482,7 +539,6 @@ class Run:
         chunk_id, indices = self._cut_chunk()
         inputs = self._inputs[indices.start : indices.stop]
         generation = self._generation
-        self._in_flight[chunk_id] = indices
         control = self._control
 
         def done(ack):
@@ -492,13 +548,16 @@ class Run:
             control.put(("error", generation, chunk_id, exc))
 
         if self.config.executor == "thread":
+            self._in_flight[chunk_id] = _InFlight(indices, None)
             self._pool.apply_async(
                 execute_chunk, (self._thread_context, chunk_id, indices, inputs), {}, done, failed
             )
         else:
-            self._started_by[chunk_id % STARTED_BY_SLOTS] = 0
+            slot = self._free_slots.pop()
+            self._started_by[slot] = 0
+            self._in_flight[chunk_id] = _InFlight(indices, slot)
             self._pool.apply_async(
-                run_chunk_in_process, (chunk_id, indices, inputs), {}, done, failed
+                run_chunk_in_process, (chunk_id, slot, indices, inputs), {}, done, failed
             )
 
     def _handle_control(self, timeout: float) -> None:
@@ -509,21 +568,33 @@ class Run:
         while True:
             kind = message[0]
             if kind == "ack" and message[1] == self._generation:
-                self._in_flight.pop(message[2][0], None)
+                self._settle(message[2][0])
                 self._learn(message[2])
             elif kind == "error" and message[1] == self._generation:
                 _, _, chunk_id, exc = message
-                indices = self._in_flight.pop(chunk_id, None)
-                if indices is not None:
-                    self._notices.append(_ChunkFailed(indices, type(exc).__qualname__, str(exc)))
+                chunk = self._settle(chunk_id)
+                if chunk is not None:
+                    failure = _ChunkFailed(chunk.indices, type(exc).__qualname__, str(exc))
+                    self._notices.append(failure)
             try:
                 message = self._control.get_nowait()
             except queue.Empty:
                 return
 
+    def _settle(self, chunk_id: int) -> _InFlight | None:
+        """A chunk is done with: free its slot and count it as its worker's progress."""
+        chunk = self._in_flight.pop(chunk_id, None)
+        if chunk is not None and chunk.slot is not None:
+            watch = self._watch.get(self._started_by[chunk.slot])
+            if watch is not None:
+                watch.progress_at = time.perf_counter()
+            self._free_slots.append(chunk.slot)
+        return chunk
+
     def _learn(self, ack: tuple) -> None:
         _, count, busy = ack
         per_task = busy / max(count, 1)
+        self._longest_task_s = max(self._longest_task_s, per_task)
         if self._per_task_s is None:
             self._per_task_s = per_task
         else:
@@ -545,35 +616,106 @@ class Run:
         for pid, process in list(self._procs.items()):
             if process.exitcode is not None:
                 del self._procs[pid]
+                self._watch.pop(pid, None)
                 dead.append(process)
         return dead
+
+    def _find_stuck_workers(self) -> list:
+        """Workers that make no progress: stopped, or blocked in a task far past its cost.
+
+        Progress is a report or a finished chunk, or CPU time used. A busy worker is stuck
+        after `STUCK_TASK_FACTOR` times the longest task seen, and never before the config's
+        `stuck_after_s`: a long task that computes is never stuck, one that waits is only
+        after ten times what its tasks have cost. A stopped process (SIGSTOP, Ctrl+Z) is stuck
+        after a short grace, busy or not: idle, it may hold the lock all workers read tasks
+        under. Stuck workers are killed here and recovered from like any death.
+        """
+        if self.config.executor != "process" or self._pool is None:
+            return []
+        now = time.perf_counter()
+        if now < self._next_watch:
+            return []
+        self._next_watch = now + WATCH_S
+        busy = {self._started_by[chunk.slot] for chunk in self._in_flight.values()}
+        stuck = []
+        for pid, process in list(self._procs.items()):
+            watch = self._watch.get(pid)
+            if watch is None:
+                watch = self._watch[pid] = _WorkerWatch(now)
+            watch.progress_at = max(watch.progress_at, self._heard_at.get(pid, 0.0))
+            info = procinfo.sample(pid)
+            if info is not None and info.cpu_s > watch.cpu_s:
+                if watch.cpu_s >= 0:
+                    watch.progress_at = now
+                watch.cpu_s = info.cpu_s
+            idle = now - watch.progress_at
+            reason = None
+            if info is not None and info.stopped:
+                watch.stopped_since = watch.stopped_since or now
+                if now - watch.stopped_since >= min(STOPPED_S, self.config.stuck_after_s):
+                    reason = (
+                        f"pid {pid} is stopped (SIGSTOP or Ctrl+Z) and has made no progress "
+                        f"for {idle:.0f} s"
+                    )
+            else:
+                watch.stopped_since = None
+                limit = self._stuck_limit(blind=info is None)
+                if pid in busy and idle >= limit:
+                    reason = (
+                        f"pid {pid} has made no progress for {idle:.0f} s (no report, no CPU "
+                        f"time; its tasks have taken at most {self._longest_task_s:.2g} s)"
+                    )
+            if reason is not None:
+                self._notices.append(
+                    WorkerStuck(str(pid), pid, process.name, idle, reason, now - self.t0)
+                )
+                process.kill()
+                _join(process, timeout=1.0)
+                del self._procs[pid]
+                self._watch.pop(pid, None)
+                stuck.append(process)
+        return stuck
+
+    def _stuck_limit(self, blind: bool) -> float:
+        floor = max(self.config.stuck_after_s, BLIND_STUCK_S if blind else 0.0)
+        return max(floor, STUCK_TASK_FACTOR * self._longest_task_s)
 
     def _recover(self, dead: list) -> bool:
         """Report the deaths; replace the pool and requeue unfinished tasks, or give up."""
         at = time.perf_counter() - self.t0
         slots = self._started_by
-        started = {chunk: slots[chunk % STARTED_BY_SLOTS] for chunk in self._in_flight}
+        started = {chunk_id: slots[chunk.slot] for chunk_id, chunk in self._in_flight.items()}
         for process in dead:
             running = tuple(
                 index
-                for chunk, indices in self._in_flight.items()
-                if started[chunk] == process.pid
-                for index in indices
+                for chunk_id, chunk in self._in_flight.items()
+                if started[chunk_id] == process.pid
+                for index in chunk.indices
                 if not self._received[index]
             )
+            cause = ""
+            if _lost_with_forkserver(process, self._forkserver_pid):
+                cause = "its forkserver died"
+                procinfo.kill_and_confirm(process.pid)  # pdeathsig may not have: be sure
             self._deaths.append((process.pid, process.exitcode))
             self._notices.append(
                 WorkerDied(
-                    str(process.pid), process.pid, process.name, process.exitcode, at, running
+                    str(process.pid),
+                    process.pid,
+                    process.name,
+                    process.exitcode,
+                    at,
+                    running,
+                    cause or describe_exit(process.exitcode),
                 )
             )
         if len(self._deaths) >= self.config.max_deaths:
             return False
         retried = sum(
             1
-            for chunk, indices in self._in_flight.items()
-            if started[chunk]
-            for index in indices
+            for chunk_id, chunk in self._in_flight.items()
+            if started[chunk_id]
+            for index in chunk.indices
             if not self._received[index]
         )
         self._dispose_pool()
@@ -599,7 +741,21 @@ class Run:
             return
         procs = list(self._procs.values())
         self._procs.clear()
-        _dispose_process_pool(pool, procs)
+        _dispose_process_pool(pool, procs, self._forkserver_pid)
+
+
+class _EnginePool(multiprocessing.pool.Pool):
+    """A Pool that never starts replacement workers.
+
+    After a death the engine replaces the whole pool, so a replacement would only be killed
+    again; and starting one can fail inside the Pool's own thread (a forkserver that was
+    killed refuses the connection). Exited workers are still joined, so the Pool's handler
+    thread does not wake for them again and again.
+    """
+
+    @staticmethod
+    def _maintain_pool(ctx, Process, processes, pool, *args) -> None:
+        multiprocessing.pool.Pool._join_exited_workers(pool)
 
 
 def _unreceived_ranges(received: bytearray) -> list[range]:
@@ -614,7 +770,9 @@ def _unreceived_ranges(received: bytearray) -> list[range]:
     return ranges
 
 
-def _dispose_process_pool(pool: multiprocessing.pool.Pool, procs: list) -> None:
+def _dispose_process_pool(
+    pool: multiprocessing.pool.Pool, procs: list, server: int | None = None
+) -> None:
     """Kill a pool's workers now and let its threads end, whatever state the workers were in.
 
     `Pool.terminate()` alone can hang or fail when a worker died at the wrong moment: holding
@@ -626,10 +784,10 @@ def _dispose_process_pool(pool: multiprocessing.pool.Pool, procs: list) -> None:
     """
     handler = pool._worker_handler
     handler._state = multiprocessing.pool.TERMINATE  # no more replacement workers
-    _kill_all([*procs, *pool._pool])
+    _kill_all([*procs, *pool._pool], server)
     pool._change_notifier.put(None)  # wake the handler if no death has already
     handler.join(timeout=1.0)
-    _kill_all(pool._pool)  # one it started in the meantime
+    _kill_all(pool._pool, server)  # one it started in the meantime
     _free_lock(pool._inqueue._rlock, wait_s=0.0)  # nobody alive reads the task pipe now
     # The pool's task thread may hold the result queue's lock for a moment: wait a little.
     _free_lock(pool._outqueue._wlock, wait_s=0.2)
@@ -642,13 +800,50 @@ def _dispose_process_pool(pool: multiprocessing.pool.Pool, procs: list) -> None:
     pool.terminate()
 
 
-def _kill_all(processes) -> None:
+def _kill_all(processes, server: int | None = None) -> None:
     processes = list(processes)
     for process in processes:
         if process.exitcode is None:
             process.kill()
+        elif _lost_with_forkserver(process, server):
+            procinfo.kill_and_confirm(process.pid)
     for process in processes:
         process.join(timeout=1.0)
+
+
+def _join(process, timeout: float) -> None:
+    """Join a process until its exit code is known.
+
+    The Pool's handler thread reaps exited workers too; when it wins the race for waitpid,
+    our join returns with the exit code not yet stored on the shared Popen: wait for it.
+    """
+    deadline = time.perf_counter() + timeout
+    process.join(timeout)
+    while process.exitcode is None and time.perf_counter() < deadline:
+        time.sleep(0.005)
+
+
+def _lost_with_forkserver(process, server: int | None) -> bool:
+    """A forkserver's child whose exit code came from losing the forkserver, not its own end.
+
+    The parent learns a forkserver child's exit code from the forkserver; when the forkserver
+    itself dies, `Process.exitcode` reads 255 while the worker may still be alive, and
+    `Process.kill()` then does nothing. Such a worker must be killed by pid. `server` is the
+    forkserver that started it: by the time the death is seen, the Pool may already have
+    started a new forkserver for replacement workers.
+    """
+    popen = getattr(process, "_popen", None)
+    if process.exitcode != 255 or not type(popen).__module__.endswith("popen_forkserver"):
+        return False
+    if server is None or procinfo.is_alive(process.pid):
+        return True
+    # The worker saw the forkserver's pipe close: the forkserver may still be ending.
+    deadline = time.perf_counter() + 0.5
+    while procinfo.is_alive(server):
+        if time.perf_counter() > deadline:
+            return False  # the worker itself ended with exit code 255
+        time.sleep(0.01)
+    return True
 
 
 def _discard_pending(connection) -> None:
@@ -687,8 +882,6 @@ def describe_exit(code: int | None) -> str:
         return "still running"
     if code < 0:
         try:
-            import signal
-
             return f"killed by {signal.Signals(-code).name}"
         except ValueError:
             return f"killed by signal {-code}"

@@ -21,12 +21,14 @@ import os
 import pickle
 import select
 import signal
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from itertools import islice
-from multiprocessing import current_process
+from multiprocessing import current_process, parent_process
+from multiprocessing.connection import wait
 
 COARSE_TASK_S = 0.002  # tasks at least this long are timed and reported one by one
 FLUSH_EVERY_S = 0.05  # a coarse chunk sends what it has at least this often
@@ -78,11 +80,44 @@ def init_process_worker(func: Callable, channel: object, started_by: object, nic
     """Pool initializer for worker processes."""
     global _context
     # Ctrl+C reaches the whole process group; the parent decides what happens, not each worker.
+    # The parent started this process with SIGINT blocked, so a Ctrl+C during start-up waits
+    # as a pending signal; ignoring it before unblocking throws that away.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    die_with_parent()
     if nice and hasattr(os, "nice"):
         os.nice(nice)
     _context = WorkerContext(func=func, channel=channel, started_by=started_by)
     say_hello(_context)
+
+
+def die_with_parent() -> None:
+    """End this worker when the process that started it ends, however that ends.
+
+    `atexit` does not run when the parent is killed (SIGKILL), and a Pool's workers would
+    then finish their tasks, or, if stopped or stuck, live on for good. On Linux the kernel
+    kills us (PR_SET_PDEATHSIG works even on a stopped process); everywhere a daemon thread
+    waits on the parent's sentinel, which becomes ready when the parent is gone.
+    """
+    parent = parent_process()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if parent is None or parent.sentinel is None:
+        return
+    sentinel = parent.sentinel
+
+    def exit_when_parent_is_gone() -> None:
+        wait([sentinel])
+        os._exit(1)
+
+    if wait([sentinel], timeout=0):  # gone already, before the kernel was told to watch
+        os._exit(1)
+    threading.Thread(target=exit_when_parent_is_gone, name="ParentWatch", daemon=True).start()
 
 
 def say_hello(context: WorkerContext) -> None:
@@ -90,10 +125,11 @@ def say_hello(context: WorkerContext) -> None:
     send(context, (HELLO, key, pid, name, time.perf_counter()))
 
 
-def run_chunk_in_process(chunk_id: int, indices: Sequence[int], inputs: list) -> tuple:
+def run_chunk_in_process(chunk_id: int, slot: int, indices: Sequence[int], inputs: list) -> tuple:
+    """Run a chunk in a pool process, first writing our pid in the chunk's slot of the shared
+    array, so the supervisor knows who holds it if this process dies or stops."""
     context = _context
-    if context.started_by is not None:
-        context.started_by[chunk_id] = os.getpid()
+    context.started_by[slot] = os.getpid()
     return execute_chunk(context, chunk_id, indices, inputs)
 
 
