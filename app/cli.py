@@ -2,23 +2,36 @@
 
 `python -m app` with no command opens the window; `selftest` opens it and checks itself.
 Bad input gets one line on stderr saying what is allowed, and exit code 2. Ctrl+C stops the
-run cleanly (no worker left behind) and exits with 130.
+run cleanly (no worker left behind) and exits with 130; SIGTERM does the same and exits with
+143. A reader that goes away early (`... | head`) ends the command quietly with 141, as a shell
+reports a process killed by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE, what a shell shows for a writer `head` cut off
+EXIT_TERMINATED = 128 + 15  # 128 + SIGTERM
 PROGRAM = "mpplayground"
 
 
 class UsageError(Exception):
     """Bad input from the user: reported in one line, exit code 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived. A KeyboardInterrupt, so that every place that stops the run on Ctrl+C
+    stops it on SIGTERM too; only the exit code differs."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,17 +109,62 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.gui import launch
 
             return launch()
-        if args.command == "run":
-            return _run(args)
-        if args.command == "sweep":
-            return _sweep(args)
-        return _selftest(args)
+        if args.command == "selftest":
+            code = _selftest(args)
+        else:
+            with _sigterm_interrupts():
+                code = _run(args) if args.command == "run" else _sweep(args)
+        sys.stdout.flush()  # a closed pipe must show here, not at exit where nothing catches it
+        return code
     except UsageError as exc:
         print(f"{PROGRAM}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Terminated:
+        _tell(f"{PROGRAM}: terminated")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
-        print(f"{PROGRAM}: interrupted", file=sys.stderr)
+        _tell(f"{PROGRAM}: interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_closed_pipes()
+        return EXIT_BROKEN_PIPE
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While a command runs, SIGTERM (`kill`, a CI timeout, a service manager) stops it the way
+    Ctrl+C does. Without this Python dies at once: no atexit, so nobody stops the workers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers (a test may call main() elsewhere)
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _tell(message: str) -> None:
+    """One line on stderr, on the way out: a stderr that nobody reads any more is no reason
+    to end with a traceback."""
+    with suppress(OSError):
+        print(message, file=sys.stderr)
+
+
+def _silence_closed_pipes() -> None:
+    """What Python's docs advise for SIGPIPE: point stdout (and stderr) at the null device, so
+    that the flush at exit does not fail again on the closed pipe and print a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            continue  # not a real file (a test's capture, a replaced stream): nothing to jam
+    os.close(devnull)
 
 
 def _whole_number(text: str, option: str) -> int:
@@ -185,10 +243,12 @@ def _execute(config, show_progress: bool, label: str = ""):
             if show_progress and now - last_draw > 0.1:
                 last_draw = now
                 _draw_progress(run, label)
-    except KeyboardInterrupt:
+    except BaseException as exc:  # Ctrl+C, SIGTERM, a closed pipe, a bug: leave no worker
         run.stop()
-        _clear_line(show_progress)
-        print(f"{PROGRAM}: stopping...", file=sys.stderr)
+        if isinstance(exc, KeyboardInterrupt):
+            with suppress(OSError):
+                _clear_line(show_progress)
+            _tell(f"{PROGRAM}: stopping...")
         deadline = time.perf_counter() + 5
         while not run.finished and time.perf_counter() < deadline:
             try:
