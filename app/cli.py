@@ -167,6 +167,24 @@ def _silence_closed_pipes() -> None:
     os.close(devnull)
 
 
+@contextmanager
+def _whole_ints_print() -> Iterator[None]:
+    """Python refuses to turn an int of more than 4,300 digits into text (a guard against
+    slow conversions of untrusted input, sys.set_int_max_str_digits). Results are the user's
+    own numbers, asked for with --results: print them whole, as `print(1371**1371)` would with
+    the limit lifted."""
+    get_limit = getattr(sys, "get_int_max_str_digits", None)  # Python 3.11+, and 3.10.7+
+    if get_limit is None:
+        yield
+        return
+    previous = get_limit()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(previous)
+
+
 def _whole_number(text: str, option: str) -> int:
     try:
         return int(text)
@@ -283,12 +301,13 @@ def _clear_line(show_progress: bool) -> None:
 def _run(args: argparse.Namespace) -> int:
     config = _config(args, args.executor, _whole_number(args.workers, "--workers"))
     summary = _execute(config, show_progress=sys.stderr.isatty())
-    if args.json:
-        print(json.dumps(summary.to_dict(include_results=args.results)))
-    else:
-        print(format_summary(summary))
-        if args.results:
-            print("results:", summary.results)
+    with _whole_ints_print():  # big ints stay JSON numbers: exact, and still valid JSON
+        if args.json:
+            print(json.dumps(summary.to_dict(include_results=args.results)))
+        else:
+            print(format_summary(summary))
+            if args.results:
+                print("results:", summary.results)
     if summary.error:
         print(f"{PROGRAM}: {summary.error}", file=sys.stderr)
         return EXIT_FAILED

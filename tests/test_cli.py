@@ -105,6 +105,37 @@ def test_bad_input_gets_one_line_and_exit_code_2(args, says, capsys):
     assert "Traceback" not in captured.err and captured.out == ""
 
 
+@pytest.fixture
+def any_int_reads():
+    """Let this test turn ints of any length into text and back, as the CLI now prints them."""
+    previous = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    yield
+    sys.set_int_max_str_digits(previous)
+
+
+@pytest.mark.timeout(60)
+def test_results_over_4300_digits_print_whole(capsys):
+    limit = sys.get_int_max_str_digits()
+    args = ["run", "--workload", "power", "--inputs", "1371,2", "--executor", "serial", "--results"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert sys.get_int_max_str_digits() == limit  # lifted for printing only
+    sys.set_int_max_str_digits(0)
+    try:
+        expected = f"results: [{1371**1371}, 4]"  # 4,301 digits
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert out.splitlines()[-1] == expected
+
+
+@pytest.mark.timeout(60)
+def test_results_over_4300_digits_stay_exact_json_numbers(any_int_reads):
+    done = run_cli("run", "--workload", "power", "--inputs", "1371,2", "--json", "--results")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["results"] == [1371**1371, 4]
+
+
 def test_bad_input_from_a_real_shell_has_no_traceback():
     done = run_cli("run", "--workload", "power", "--workers", "-1")
     assert done.returncode == 2
