@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -23,6 +24,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE, what a shell shows for a writer `head` cut off
 EXIT_TERMINATED = 128 + 15  # 128 + SIGTERM
 PROGRAM = "mpplayground"
+MAX_SELFTEST_TIMEOUT_S = 86_400  # a day; Qt's timers count milliseconds in a 32-bit int
+MAX_MEASURE_S = 60.0
+LONGEST_NUMBER = 30  # characters; int() of thousands of digits is slow, or refused
 
 
 class UsageError(Exception):
@@ -85,9 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
     selftest = commands.add_parser("selftest", help="open the window, drive a run, check it")
     selftest.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     selftest.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window mid-run")
-    selftest.add_argument("--tasks", default="200000", help="tasks to stream (default 200000)")
+    selftest.add_argument("--tasks", default="200000", help="tasks per run (default 200000)")
     selftest.add_argument("--workload", default="power", help=f"one of: {workloads}")
-    selftest.add_argument("--timeout", default="120", help="seconds before giving up")
+    selftest.add_argument(
+        "--measure",
+        default="2",
+        metavar="SECONDS",
+        help="press Start again until the heartbeat has watched runs for this long, so that "
+        "its 99th percentile means something (default 2; 0 = one run)",
+    )
+    selftest.add_argument(
+        "--timeout",
+        default="120",
+        help=f"seconds before giving up (1 to {MAX_SELFTEST_TIMEOUT_S:,})",
+    )
     return parser
 
 
@@ -185,11 +200,30 @@ def _whole_ints_print() -> Iterator[None]:
         sys.set_int_max_str_digits(previous)
 
 
-def _whole_number(text: str, option: str) -> int:
+def _whole_number(text: str, option: str, low: int | None = None, high: int | None = None) -> int:
+    """`text` as an int; with `low` and `high`, one within that range. Without them the
+    engine checks the range, and says what is allowed."""
+    if len(text) > LONGEST_NUMBER:
+        raise UsageError(f"{option} must be a whole number, got {len(text):,} characters")
     try:
-        return int(text)
+        value = int(text)
     except (TypeError, ValueError):
         raise UsageError(f"{option} must be a whole number, got {text!r}") from None
+    if low is not None and high is not None and not low <= value <= high:
+        raise UsageError(f"{option} must be between {low:,} and {high:,}, got {value:,}")
+    return value
+
+
+def _seconds(text: str, option: str, low: float, high: float) -> float:
+    """`text` as a number of seconds from `low` to `high`; never nan or infinite."""
+    try:
+        value = float(text) if len(text) <= LONGEST_NUMBER else math.inf
+    except ValueError:
+        raise UsageError(f"{option} must be a number of seconds, got {text!r}") from None
+    if not (math.isfinite(value) and low <= value <= high):
+        shown = text if len(text) <= LONGEST_NUMBER else f"{len(text):,} characters"
+        raise UsageError(f"{option} must be {low:g} to {high:,g} seconds, got {shown}")
+    return value
 
 
 def _config(args: argparse.Namespace, executor: str, workers: int):
@@ -405,16 +439,25 @@ def _sweep(args: argparse.Namespace) -> int:
 def _selftest(args: argparse.Namespace) -> int:
     from app.workloads import WORKLOADS
 
-    tasks = _whole_number(args.tasks, "--tasks")
-    timeout = _whole_number(args.timeout, "--timeout")
-    if tasks < 1:
-        raise UsageError(f"--tasks must be at least 1, got {tasks}")
     if args.workload not in WORKLOADS:
         raise UsageError(f"unknown workload {args.workload!r}; choose from {', '.join(WORKLOADS)}")
-    from app.gui.selftest import run_selftest
+    from app.gui.controls import MAX_GUI_TASKS
 
+    tasks = _whole_number(args.tasks, "--tasks", 1, MAX_GUI_TASKS)
+    measure_s = _seconds(args.measure, "--measure", 0, MAX_MEASURE_S)
+    timeout_s = _seconds(args.timeout, "--timeout", 1, MAX_SELFTEST_TIMEOUT_S)
+    from app.gui.selftest import run_selftest, screenshot_problem
+
+    if args.screenshot is not None:
+        problem = screenshot_problem(args.screenshot)
+        if problem:
+            raise UsageError(problem)
     report = run_selftest(
-        tasks=tasks, workload=args.workload, screenshot=args.screenshot, timeout_s=float(timeout)
+        tasks=tasks,
+        workload=args.workload,
+        screenshot=args.screenshot,
+        timeout_s=timeout_s,
+        min_measure_s=measure_s,
     )
     if args.json:
         print(json.dumps(report))
