@@ -2,23 +2,40 @@
 
 `python -m app` with no command opens the window; `selftest` opens it and checks itself.
 Bad input gets one line on stderr saying what is allowed, and exit code 2. Ctrl+C stops the
-run cleanly (no worker left behind) and exits with 130.
+run cleanly (no worker left behind) and exits with 130; SIGTERM does the same and exits with
+143. A reader that goes away early (`... | head`) ends the command quietly with 141, as a shell
+reports a process killed by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE, what a shell shows for a writer `head` cut off
+EXIT_TERMINATED = 128 + 15  # 128 + SIGTERM
 PROGRAM = "mpplayground"
+MAX_SELFTEST_TIMEOUT_S = 86_400  # a day; Qt's timers count milliseconds in a 32-bit int
+MAX_MEASURE_S = 60.0
+LONGEST_NUMBER = 30  # characters; int() of thousands of digits is slow, or refused
 
 
 class UsageError(Exception):
     """Bad input from the user: reported in one line, exit code 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived. A KeyboardInterrupt, so that every place that stops the run on Ctrl+C
+    stops it on SIGTERM too; only the exit code differs."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,9 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
     selftest = commands.add_parser("selftest", help="open the window, drive a run, check it")
     selftest.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     selftest.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window mid-run")
-    selftest.add_argument("--tasks", default="200000", help="tasks to stream (default 200000)")
+    selftest.add_argument("--tasks", default="200000", help="tasks per run (default 200000)")
     selftest.add_argument("--workload", default="power", help=f"one of: {workloads}")
-    selftest.add_argument("--timeout", default="120", help="seconds before giving up")
+    selftest.add_argument(
+        "--measure",
+        default="2",
+        metavar="SECONDS",
+        help="press Start again until the heartbeat has watched runs for this long, so that "
+        "its 99th percentile means something (default 2; 0 = one run)",
+    )
+    selftest.add_argument(
+        "--timeout",
+        default="120",
+        help=f"seconds before giving up (1 to {MAX_SELFTEST_TIMEOUT_S:,})",
+    )
     return parser
 
 
@@ -96,24 +124,106 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.gui import launch
 
             return launch()
-        if args.command == "run":
-            return _run(args)
-        if args.command == "sweep":
-            return _sweep(args)
-        return _selftest(args)
+        if args.command == "selftest":
+            code = _selftest(args)
+        else:
+            with _sigterm_interrupts():
+                code = _run(args) if args.command == "run" else _sweep(args)
+        sys.stdout.flush()  # a closed pipe must show here, not at exit where nothing catches it
+        return code
     except UsageError as exc:
         print(f"{PROGRAM}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Terminated:
+        _tell(f"{PROGRAM}: terminated")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
-        print(f"{PROGRAM}: interrupted", file=sys.stderr)
+        _tell(f"{PROGRAM}: interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_closed_pipes()
+        return EXIT_BROKEN_PIPE
 
 
-def _whole_number(text: str, option: str) -> int:
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While a command runs, SIGTERM (`kill`, a CI timeout, a service manager) stops it the way
+    Ctrl+C does. Without this Python dies at once: no atexit, so nobody stops the workers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers (a test may call main() elsewhere)
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
-        return int(text)
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _tell(message: str) -> None:
+    """One line on stderr, on the way out: a stderr that nobody reads any more is no reason
+    to end with a traceback."""
+    with suppress(OSError):
+        print(message, file=sys.stderr)
+
+
+def _silence_closed_pipes() -> None:
+    """What Python's docs advise for SIGPIPE: point stdout (and stderr) at the null device, so
+    that the flush at exit does not fail again on the closed pipe and print a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            continue  # not a real file (a test's capture, a replaced stream): nothing to jam
+    os.close(devnull)
+
+
+@contextmanager
+def _whole_ints_print() -> Iterator[None]:
+    """Python refuses to turn an int of more than 4,300 digits into text (a guard against
+    slow conversions of untrusted input, sys.set_int_max_str_digits). Results are the user's
+    own numbers, asked for with --results: print them whole, as `print(1371**1371)` would with
+    the limit lifted."""
+    get_limit = getattr(sys, "get_int_max_str_digits", None)  # Python 3.11+, and 3.10.7+
+    if get_limit is None:
+        yield
+        return
+    previous = get_limit()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(previous)
+
+
+def _whole_number(text: str, option: str, low: int | None = None, high: int | None = None) -> int:
+    """`text` as an int; with `low` and `high`, one within that range. Without them the
+    engine checks the range, and says what is allowed."""
+    if len(text) > LONGEST_NUMBER:
+        raise UsageError(f"{option} must be a whole number, got {len(text):,} characters")
+    try:
+        value = int(text)
     except (TypeError, ValueError):
         raise UsageError(f"{option} must be a whole number, got {text!r}") from None
+    if low is not None and high is not None and not low <= value <= high:
+        raise UsageError(f"{option} must be between {low:,} and {high:,}, got {value:,}")
+    return value
+
+
+def _seconds(text: str, option: str, low: float, high: float) -> float:
+    """`text` as a number of seconds from `low` to `high`; never nan or infinite."""
+    try:
+        value = float(text) if len(text) <= LONGEST_NUMBER else math.inf
+    except ValueError:
+        raise UsageError(f"{option} must be a number of seconds, got {text!r}") from None
+    if not (math.isfinite(value) and low <= value <= high):
+        shown = text if len(text) <= LONGEST_NUMBER else f"{len(text):,} characters"
+        raise UsageError(f"{option} must be {low:g} to {high:,g} seconds, got {shown}")
+    return value
 
 
 def _config(args: argparse.Namespace, executor: str, workers: int):
@@ -185,10 +295,12 @@ def _execute(config, show_progress: bool, label: str = ""):
             if show_progress and now - last_draw > 0.1:
                 last_draw = now
                 _draw_progress(run, label)
-    except KeyboardInterrupt:
+    except BaseException as exc:  # Ctrl+C, SIGTERM, a closed pipe, a bug: leave no worker
         run.stop()
-        _clear_line(show_progress)
-        print(f"{PROGRAM}: stopping...", file=sys.stderr)
+        if isinstance(exc, KeyboardInterrupt):
+            with suppress(OSError):
+                _clear_line(show_progress)
+            _tell(f"{PROGRAM}: stopping...")
         deadline = time.perf_counter() + 5
         while not run.finished and time.perf_counter() < deadline:
             try:
@@ -223,12 +335,13 @@ def _clear_line(show_progress: bool) -> None:
 def _run(args: argparse.Namespace) -> int:
     config = _config(args, args.executor, _whole_number(args.workers, "--workers"))
     summary = _execute(config, show_progress=sys.stderr.isatty())
-    if args.json:
-        print(json.dumps(summary.to_dict(include_results=args.results)))
-    else:
-        print(format_summary(summary))
-        if args.results:
-            print("results:", summary.results)
+    with _whole_ints_print():  # big ints stay JSON numbers: exact, and still valid JSON
+        if args.json:
+            print(json.dumps(summary.to_dict(include_results=args.results)))
+        else:
+            print(format_summary(summary))
+            if args.results:
+                print("results:", summary.results)
     if summary.error:
         print(f"{PROGRAM}: {summary.error}", file=sys.stderr)
         return EXIT_FAILED
@@ -326,16 +439,25 @@ def _sweep(args: argparse.Namespace) -> int:
 def _selftest(args: argparse.Namespace) -> int:
     from app.workloads import WORKLOADS
 
-    tasks = _whole_number(args.tasks, "--tasks")
-    timeout = _whole_number(args.timeout, "--timeout")
-    if tasks < 1:
-        raise UsageError(f"--tasks must be at least 1, got {tasks}")
     if args.workload not in WORKLOADS:
         raise UsageError(f"unknown workload {args.workload!r}; choose from {', '.join(WORKLOADS)}")
-    from app.gui.selftest import run_selftest
+    from app.gui.controls import MAX_GUI_TASKS
 
+    tasks = _whole_number(args.tasks, "--tasks", 1, MAX_GUI_TASKS)
+    measure_s = _seconds(args.measure, "--measure", 0, MAX_MEASURE_S)
+    timeout_s = _seconds(args.timeout, "--timeout", 1, MAX_SELFTEST_TIMEOUT_S)
+    from app.gui.selftest import run_selftest, screenshot_problem
+
+    if args.screenshot is not None:
+        problem = screenshot_problem(args.screenshot)
+        if problem:
+            raise UsageError(problem)
     report = run_selftest(
-        tasks=tasks, workload=args.workload, screenshot=args.screenshot, timeout_s=float(timeout)
+        tasks=tasks,
+        workload=args.workload,
+        screenshot=args.screenshot,
+        timeout_s=timeout_s,
+        min_measure_s=measure_s,
     )
     if args.json:
         print(json.dumps(report))

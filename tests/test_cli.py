@@ -1,4 +1,4 @@
-"""The command line as a user meets it: JSON output, bad input, Ctrl+C."""
+"""The command line as a user meets it: JSON output, bad input, Ctrl+C, the self-test."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 from app import cli
+from tests.conftest import worker_children
 
 REQUIRED_KEYS = {
     "workload", "executor", "workers", "start_method", "chunksize", "tasks", "completed",
@@ -94,6 +95,32 @@ def test_sweep_reports_speedup_and_efficiency_per_row():
         (["sweep", "--workload", "power", "--workers", "1,x"], "comma-separated"),
         (["teleport"], "invalid choice"),
         (["run"], "required"),
+        # Every number, at its edges: huge, negative, zero, nan, inf.
+        (["run", "--workload", "power", "--tasks", "9" * 5000], "got 5,000 characters"),
+        (["run", "--workload", "power", "--tasks", "-5"], "tasks must be between 1"),
+        (["run", "--workload", "power", "--tasks", "nan"], "--tasks must be a whole number"),
+        (
+            ["run", "--workload", "power", "--workers", "99999999999999"],
+            "workers must be between 1",
+        ),
+        (["run", "--workload", "power", "--chunksize", "1e309"], "must be a whole number"),
+        (["run", "--workload", "power", "--chunksize", "99999999999999"], "chunksize must be"),
+        (["sweep", "--workload", "power", "--workers", "0,2"], "workers must be between 1"),
+        (["selftest", "--timeout", "99999999999999"], "--timeout must be 1 to 86,400 seconds"),
+        (["selftest", "--timeout", "0"], "--timeout must be 1 to"),
+        (["selftest", "--timeout", "-3"], "--timeout must be 1 to"),
+        (["selftest", "--timeout", "nan"], "--timeout must be 1 to"),
+        (["selftest", "--timeout", "inf"], "--timeout must be 1 to"),
+        (["selftest", "--timeout", "9" * 5000], "got 5,000 characters"),
+        (["selftest", "--timeout", "soon"], "--timeout must be a number of seconds"),
+        (["selftest", "--measure", "-1"], "--measure must be 0 to 60 seconds"),
+        (["selftest", "--measure", "nan"], "--measure must be 0 to 60 seconds"),
+        (["selftest", "--tasks", "0"], "--tasks must be between 1 and 1,000,000"),
+        (["selftest", "--tasks", "99999999999999"], "--tasks must be between 1 and 1,000,000"),
+        (["selftest", "--workload", "nope"], "choose from power"),
+        (["selftest", "--screenshot", "/proc/nope/x.png"], "cannot save the screenshot"),
+        (["selftest", "--screenshot", "/"], "it is a folder"),
+        (["selftest", "--screenshot", "window.nope"], "Qt cannot write .nope images"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_code_2(args, says, capsys):
@@ -103,6 +130,37 @@ def test_bad_input_gets_one_line_and_exit_code_2(args, says, capsys):
     assert len(lines) == 1, captured.err
     assert says in lines[0]
     assert "Traceback" not in captured.err and captured.out == ""
+
+
+@pytest.fixture
+def any_int_reads():
+    """Let this test turn ints of any length into text and back, as the CLI now prints them."""
+    previous = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    yield
+    sys.set_int_max_str_digits(previous)
+
+
+@pytest.mark.timeout(60)
+def test_results_over_4300_digits_print_whole(capsys):
+    limit = sys.get_int_max_str_digits()
+    args = ["run", "--workload", "power", "--inputs", "1371,2", "--executor", "serial", "--results"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert sys.get_int_max_str_digits() == limit  # lifted for printing only
+    sys.set_int_max_str_digits(0)
+    try:
+        expected = f"results: [{1371**1371}, 4]"  # 4,301 digits
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert out.splitlines()[-1] == expected
+
+
+@pytest.mark.timeout(60)
+def test_results_over_4300_digits_stay_exact_json_numbers(any_int_reads):
+    done = run_cli("run", "--workload", "power", "--inputs", "1371,2", "--json", "--results")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["results"] == [1371**1371, 4]
 
 
 def test_bad_input_from_a_real_shell_has_no_traceback():
@@ -164,3 +222,48 @@ def test_no_display_gets_one_line_instead_of_a_qt_abort(monkeypatch, capsys):
     assert cli.main([]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no display" in err[0] and "python -m app run" in err[0]
+
+
+@pytest.mark.timeout(60)
+def test_selftest_reports_an_unwritable_screenshot_and_never_as_saved(qapp):
+    from app.gui.selftest import run_selftest
+
+    report = run_selftest(tasks=2000, screenshot="/proc/nope/x.png", timeout_s=30)
+    assert report["ok"] is False
+    assert report.get("screenshot") is None
+    assert "cannot save the screenshot to /proc/nope/x.png" in report["problems"][0]
+
+
+@pytest.mark.timeout(60)
+def test_selftest_screenshot_failing_mid_run_is_a_problem_not_a_saved_file(qapp, tmp_path,
+                                                                          monkeypatch):  # fmt: skip
+    from PySide6.QtGui import QPixmap
+
+    from app.gui.selftest import run_selftest
+
+    monkeypatch.setattr(QPixmap, "save", lambda self, *args: False)  # as on a full disk
+    report = run_selftest(tasks=20_000, screenshot=str(tmp_path / "w.png"), timeout_s=30)
+    assert report["ok"] is False and report["screenshot"] is None
+    assert any("could not save the screenshot" in problem for problem in report["problems"])
+    assert report["completed"] == 20_000  # the run itself went fine
+    assert not worker_children()
+
+
+@pytest.mark.timeout(60)
+def test_selftest_runs_long_enough_by_default_to_check_the_99th_percentile():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "app", "selftest", "--json"],
+                          capture_output=True, text=True, timeout=50, env=env)  # fmt: skip
+    took = time.perf_counter() - began
+    report = json.loads(done.stdout)
+    assert report["measured_s"] >= 2 and report["p99_checked"] is True, report
+    assert report["heartbeats"] >= 100 and report["p99_stall_ms"] <= report["max_stall_ms"]
+    assert report["runs"] * report["tasks_per_run"] == report["tasks"] == report["completed"]
+    assert (report["failed"], report["cancelled"]) == (0, 0)
+    # Whether the window kept up depends on the machine and what else it runs; the books do not.
+    books = [p for p in report["problems"] if "heartbeat" not in p and "froze" not in p]
+    assert books == [], report["problems"]
+    assert done.returncode == (0 if report["ok"] else 1)
+    print(f"selftest: {took:.1f} s, {report['runs']} runs, max stall {report['max_stall_ms']} ms,"
+          f" p99 {report['p99_stall_ms']} ms")  # fmt: skip
