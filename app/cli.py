@@ -258,8 +258,8 @@ def _config(args: argparse.Namespace, executor: str, workers: int):
 
 def _execute(config, show_progress: bool, label: str = ""):
     """Run one job to the end, printing progress and events on stderr; Ctrl+C stops it."""
-    from app.engine import Run, describe_exit
-    from app.engine.records import PoolRestarted, TaskFailed, WorkerDied
+    from app.engine import Run
+    from app.engine.records import PoolRestarted, TaskFailed, WorkerDied, WorkerStuck
 
     run = Run(config)
     run.start()
@@ -268,12 +268,14 @@ def _execute(config, show_progress: bool, label: str = ""):
     try:
         while not run.finished:
             for event in run.poll(timeout=0.05, budget_s=0.1):
-                if isinstance(event, WorkerDied):
+                if isinstance(event, WorkerStuck):
+                    _clear_line(show_progress)
+                    print(f"worker {event.name} is stuck: {event.reason}", file=sys.stderr)
+                elif isinstance(event, WorkerDied):
                     _clear_line(show_progress)
                     running = ", ".join(map(str, event.running[:8])) or "none"
                     print(
-                        f"worker {event.name} (pid {event.pid}) died: "
-                        f"{describe_exit(event.exitcode)}; "
+                        f"worker {event.name} (pid {event.pid}) died: {event.cause}; "
                         f"tasks it was running: {running}",
                         file=sys.stderr,
                     )

@@ -9,6 +9,7 @@ line up with the parent's.
 
 from __future__ import annotations
 
+import signal
 from dataclasses import asdict, dataclass, field
 
 
@@ -64,6 +65,10 @@ class WorkerDied:
     at: float
     running: tuple[int, ...]  # task indices it had started and not delivered
     cause: str = ""  # how it ended, for people: "killed by SIGKILL", "its forkserver died"
+
+    def __post_init__(self) -> None:
+        if not self.cause:
+            object.__setattr__(self, "cause", describe_exit(self.exitcode))
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +161,15 @@ class RunFinished:
 Event = (
     WorkerStarted | Segment | TaskFailed | WorkerStuck | WorkerDied | PoolRestarted | RunFinished
 )
+
+
+def describe_exit(code: int | None) -> str:
+    """'exit code 3' or 'killed by SIGKILL': how a process ended, for people."""
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"

@@ -49,6 +49,7 @@ from app.engine.records import (
     WorkerStarted,
     WorkerStuck,
     WorkerSummary,
+    describe_exit,
 )
 from app.engine.worker import (
     HELLO,
@@ -405,9 +406,10 @@ class Run:
     def _supervise(self) -> None:
         error = None
         if hasattr(signal, "pthread_sigmask"):
-            # Processes started from this thread inherit its signal mask: with SIGINT blocked,
-            # a Ctrl+C while workers are still starting up cannot print their tracebacks
-            # (the worker ignores it, then unblocks). The caller's thread still gets Ctrl+C.
+            # Processes forked from this thread inherit its signal mask: with SIGINT blocked,
+            # a Ctrl+C while they start cannot raise in them (the worker ignores it, then
+            # unblocks). The caller's thread still gets Ctrl+C. Spawned workers start with a
+            # fresh mask, so they stay open to a Ctrl+C until their initializer runs.
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             self._inputs = self.config.make_inputs()
@@ -706,7 +708,7 @@ class Run:
                     process.exitcode,
                     at,
                     running,
-                    cause or describe_exit(process.exitcode),
+                    cause,
                 )
             )
         if len(self._deaths) >= self.config.max_deaths:
@@ -874,18 +876,6 @@ def _free_lock(lock, wait_s: float) -> None:
     # holding it: release it either way.
     with contextlib.suppress(ValueError):
         lock.release()
-
-
-def describe_exit(code: int | None) -> str:
-    """'exit code 3' or 'killed by SIGKILL': how a process ended, for people."""
-    if code is None:
-        return "still running"
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
 
 
 @atexit.register

@@ -80,8 +80,8 @@ def init_process_worker(func: Callable, channel: object, started_by: object, nic
     """Pool initializer for worker processes."""
     global _context
     # Ctrl+C reaches the whole process group; the parent decides what happens, not each worker.
-    # The parent started this process with SIGINT blocked, so a Ctrl+C during start-up waits
-    # as a pending signal; ignoring it before unblocking throws that away.
+    # A forked worker starts with SIGINT blocked (see Run._supervise), so a Ctrl+C during its
+    # start-up waits as a pending signal; ignoring it before unblocking throws that away.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

@@ -19,8 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine import describe_exit
-from app.engine.records import PoolRestarted, TaskFailed, WorkerDied, WorkerStarted
+from app.engine.records import (
+    PoolRestarted,
+    TaskFailed,
+    WorkerDied,
+    WorkerStarted,
+    WorkerStuck,
+)
 from app.gui.theme import base_point_size, caption_label
 
 MAX_ITEMS = 1000
@@ -107,10 +112,16 @@ class EventLog(QWidget):
                 f"{event.at:6.2f} s  Worker started: {event.name}, pid {event.pid}",
                 "started",
             )
+        elif isinstance(event, WorkerStuck):
+            self.add(
+                f"{event.at:6.2f} s  Worker stuck: {event.name}: {event.reason}; "
+                "killing it and running its tasks again",
+                "died",
+            )
         elif isinstance(event, WorkerDied):
             self.add(
                 f"{event.at:6.2f} s  Worker died: {event.name}, pid {event.pid}, "
-                f"{describe_exit(event.exitcode)}; {describe_tasks(tuple(event.running))}",
+                f"{event.cause}; {describe_tasks(tuple(event.running))}",
                 "died",
             )
         elif isinstance(event, PoolRestarted):
