@@ -28,6 +28,19 @@ def worker_children() -> list[psutil.Process]:
     return found
 
 
+# A freeze a class would notice, yet far above what a busy machine adds to a smooth window (a
+# loaded CI runner measured 199 ms). selftest's own 50 ms bound is for benchmarks, not tests.
+FREEZE_MS = 400
+STALL_PROBLEMS = ("the window froze for", "of heartbeats were")
+
+
+def assert_selftest_ok_but_for_load(report: dict) -> None:
+    """selftest's verdict, with its stall bounds replaced by `FREEZE_MS`."""
+    problems = [p for p in report["problems"] if not any(s in p for s in STALL_PROBLEMS)]
+    assert not problems, problems
+    assert report["max_stall_ms"] is not None and report["max_stall_ms"] < FREEZE_MS, report
+
+
 @pytest.fixture
 def settings_path(tmp_path, monkeypatch) -> str:
     """A fresh INI file for the window's settings (also what MPPLAYGROUND_SETTINGS points at)."""

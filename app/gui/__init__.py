@@ -7,7 +7,6 @@ Qt is imported inside the functions, so importing `app.gui` stays cheap for the 
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -59,10 +58,10 @@ def launch(argv: list[str] | None = None) -> int:
     if problem:
         print(f"mpplayground: error: {problem}", file=sys.stderr)
         return 2
-    from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from app.gui.signals import close_on_signals
     from app.gui.theme import apply_theme
     from app.gui.window import MainWindow
 
@@ -77,10 +76,10 @@ def launch(argv: list[str] | None = None) -> int:
     window = MainWindow()
     window.show()
 
-    # Ctrl+C in the terminal closes the window like the Quit menu. Python only runs signal
-    # handlers between bytecodes, so a slow no-op timer gives it a chance while Qt waits.
-    signal.signal(signal.SIGINT, lambda *_: window.close())
-    wake_for_signals = QTimer()
-    wake_for_signals.timeout.connect(lambda: None)
-    wake_for_signals.start(250)
-    return app.exec()
+    def quit_like_the_menu() -> None:
+        window.close()  # stops the run, saves the settings
+        app.quit()  # even if another top-level window (a dialog) is still open
+
+    with close_on_signals(quit_like_the_menu) as signal_exit_code:
+        code = app.exec()
+    return signal_exit_code() or code

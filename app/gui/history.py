@@ -25,6 +25,7 @@ from app.stats import efficiency, speedup
 MAX_ROWS = 100
 NO_BASELINE = "run with 1 worker to compare"
 COLUMNS = ("Workload", "Executor", "Workers", "Tasks", "Wall time", "Tasks/s", "Speedup")
+RIGHT_ALIGNED = (2, 3, 4, 5)  # the numbers
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,21 @@ def speedup_text(run: FinishedRun, runs: list[FinishedRun]) -> str:
     return f"{factor:.2f}×  ({share:.0%} per worker)"
 
 
+def row_cells(run: FinishedRun, runs: list[FinishedRun]) -> tuple[str, ...]:
+    """The texts of one row of the table, in the order of `COLUMNS`."""
+    s = run.summary
+    done = s.completed + s.failed
+    return (
+        s.workload,
+        s.executor,
+        str(s.workers),
+        f"{s.tasks:,}" if run.comparable else f"{done:,} of {s.tasks:,}",
+        f"{s.wall_s:.2f} s",
+        f"{s.throughput:,.1f}",
+        speedup_text(run, runs),
+    )
+
+
 class HistoryTable(QWidget):
     """One row per finished run, newest at the bottom."""
 
@@ -83,10 +99,12 @@ class HistoryTable(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
+        # Not ResizeToContents: that mode measures every row again on every cell change, so
+        # filling a full table cost a second. The columns grow to fit each new row instead.
         header = self.table.horizontalHeader()
-        for column in range(len(COLUMNS) - 1):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.resizeColumnsToContents()  # the headings' widths, while the table is empty
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -95,39 +113,50 @@ class HistoryTable(QWidget):
         self.runs: list[FinishedRun] = []
 
     def add(self, summary: RunSummary) -> FinishedRun:
+        """Append a row, drop the oldest beyond `MAX_ROWS`, and rewrite only the speedups that
+        changed: the cost of an add does not grow with the table."""
         run = FinishedRun(summary)
         self.runs.append(run)
+        dropped = self.runs[:-MAX_ROWS]
         del self.runs[:-MAX_ROWS]
-        self._refresh()
+        for _ in dropped:
+            self.table.removeRow(0)
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        for column, text in enumerate(row_cells(run, self.runs)):
+            item = QTableWidgetItem(text)
+            if column in RIGHT_ALIGNED:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(row, column, item)
+        self._widen_columns_for(row)
+        # Only a 1-worker run, arriving or leaving, changes the speedup of other rows, and only
+        # of rows of the same experiment.
+        for changed in (run, *dropped):
+            if changed.summary.workers == 1 and changed.comparable:
+                self._rewrite_speedups(changed)
+        self.table.scrollToBottom()
         return run
 
     def speedup_text(self, run: FinishedRun) -> str:
         return speedup_text(run, self.runs)
 
-    def _refresh(self) -> None:
-        # A new 1-worker run can give older rows their baseline, so every row is recomputed.
-        self.table.setRowCount(len(self.runs))
+    def _rewrite_speedups(self, experiment: FinishedRun) -> None:
+        last = len(COLUMNS) - 1
         for row, run in enumerate(self.runs):
-            s = run.summary
-            done = s.completed + s.failed
-            tasks = f"{s.tasks:,}" if run.comparable else f"{done:,} of {s.tasks:,}"
-            cells = (
-                s.workload,
-                s.executor,
-                str(s.workers),
-                tasks,
-                f"{s.wall_s:.2f} s",
-                f"{s.throughput:,.1f}",
-                speedup_text(run, self.runs),
-            )
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column in (2, 3, 4, 5):
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                self.table.setItem(row, column, item)
-        self.table.scrollToBottom()
+            if run.same_experiment(experiment):
+                item = self.table.item(row, last)
+                text = speedup_text(run, self.runs)
+                if item.text() != text:
+                    item.setText(text)
+
+    def _widen_columns_for(self, row: int) -> None:
+        header = self.table.horizontalHeader()
+        grid = 1 if self.table.showGrid() else 0
+        for column in range(len(COLUMNS) - 1):  # the last column stretches
+            index = self.table.model().index(row, column)
+            needed = self.table.sizeHintForIndex(index).width() + grid
+            if needed > header.sectionSize(column):
+                header.resizeSection(column, needed)
 
     def rows(self) -> list[list[str]]:
         """The table as text: what tests read."""

@@ -1,27 +1,43 @@
 """Remember the teacher's last choices between launches, and never trust what was stored.
 
-Values come back from QSettings as whatever a file said (strings from an INI file, possibly
-edited by hand, from an older version, or truncated), so every value is checked and anything
-that does not fit falls back to its default. Tests point the store at a temporary INI file
-(constructor argument or the MPPLAYGROUND_SETTINGS environment variable), so they never touch
-the user's real settings.
+The file is INI text read by `settings_file` (never by QSettings, whose decoding of a hostile
+value can abort the process). Every value may have been edited by hand, written by an older
+version or truncated, so each is checked, and anything that does not fit falls back to its
+default. What went wrong (a bad file, ignored values, a file that cannot be saved) is said in
+words for the window's event log. Tests point the store at a temporary file (constructor
+argument or the MPPLAYGROUND_SETTINGS environment variable), so they never touch the user's
+real settings.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TypeVar
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QStandardPaths
 
 from app.engine import EXECUTORS, available_start_methods, cpu_count
 from app.engine.config import DEFAULT_START_METHOD, MAX_TASKS
+from app.gui.settings_file import SettingsFileError, read_values, why_not_writable, write_values
 from app.workloads import WORKLOADS
 
 SETTINGS_ENV = "MPPLAYGROUND_SETTINGS"
 ORGANISATION = "MultiprocessingPlayground"
 APPLICATION = "Multiprocessing Playground"
 MAX_CHUNKSIZE = 100_000
+MAX_LAYOUT_BYTES = 4096  # a saved window geometry or splitter state is well under 100 bytes
+SPLITTERS = 4
+KNOWN_KEYS = frozenset(
+    [f"run/{name}" for name in ("workload", "tasks", "executor", "workers", "chunksize")]
+    + ["run/start_method", "window/geometry"]
+    + [f"window/splitter{i}" for i in range(SPLITTERS)]
+)
+
+T = TypeVar("T")
 
 
 def max_workers() -> int:
@@ -58,79 +74,160 @@ def default_settings() -> PlaygroundSettings:
     )
 
 
+def default_location() -> Path:
+    """Where QSettings kept this app's settings on Linux (~/.config/...), on every OS."""
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
+    return Path(folder) / ORGANISATION / f"{APPLICATION}.conf"
+
+
 class SettingsStore:
-    """Load and save `PlaygroundSettings` through QSettings."""
+    """Load and save `PlaygroundSettings` in one INI file.
+
+    `load_problem` says what was wrong with the file after `load()`; `save_problem()` says why
+    saving will not work. Each is meant for one line in the event log: nothing here raises.
+    """
 
     def __init__(self, path: str | None = None) -> None:
-        path = path or os.environ.get(SETTINGS_ENV) or None
-        if path:
-            self._qsettings = QSettings(path, QSettings.Format.IniFormat)
-        else:
-            self._qsettings = QSettings(ORGANISATION, APPLICATION)
+        self.path = Path(path or os.environ.get(SETTINGS_ENV) or default_location())
+        self.load_problem: str | None = None
+        self._save_problem_said = False
 
     @property
     def location(self) -> str:
-        return self._qsettings.fileName()
+        return str(self.path)
 
     def load(self) -> PlaygroundSettings:
         defaults = default_settings()
-        store = self._qsettings
-        if store.status() != QSettings.Status.NoError:
-            return defaults  # unreadable or unparsable: start fresh rather than half-trust it
-        workload = _choice(store.value("run/workload"), tuple(WORKLOADS), defaults.workload)
-        default_tasks = WORKLOADS[workload].default_tasks
-        return replace(
+        self.load_problem = None
+        try:
+            values = read_values(self.path)
+        except SettingsFileError as error:
+            self.load_problem = (
+                f"Settings file {self.path} could not be read ({error}); "
+                "starting with the defaults."
+            )
+            return defaults
+        ignored: list[str] = []
+
+        def pick(key: str, value: T | None, default: T) -> T:
+            if value is None:
+                if key in values:
+                    ignored.append(key)
+                return default
+            return value
+
+        workload = pick(
+            "run/workload", _choice(values.get("run/workload"), tuple(WORKLOADS)), defaults.workload
+        )
+        methods = available_start_methods()
+        settings = replace(
             defaults,
             workload=workload,
-            tasks=_whole_number(store.value("run/tasks"), 1, MAX_TASKS, default_tasks),
-            executor=_choice(store.value("run/executor"), EXECUTORS, defaults.executor),
-            workers=_whole_number(store.value("run/workers"), 1, max_workers(), defaults.workers),
-            chunksize=_whole_number(store.value("run/chunksize"), 0, MAX_CHUNKSIZE, 0),
-            start_method=_choice(
-                store.value("run/start_method"), available_start_methods(), defaults.start_method
+            tasks=pick(
+                "run/tasks",
+                _whole_number(values.get("run/tasks"), 1, MAX_TASKS),
+                WORKLOADS[workload].default_tasks,
             ),
-            geometry=_bytes(store.value("window/geometry")),
+            executor=pick(
+                "run/executor", _choice(values.get("run/executor"), EXECUTORS), defaults.executor
+            ),
+            workers=pick(
+                "run/workers",
+                _whole_number(values.get("run/workers"), 1, max_workers()),
+                defaults.workers,
+            ),
+            chunksize=pick(
+                "run/chunksize", _whole_number(values.get("run/chunksize"), 0, MAX_CHUNKSIZE), 0
+            ),
+            start_method=pick(
+                "run/start_method",
+                _choice(values.get("run/start_method"), methods),
+                defaults.start_method,
+            ),
+            # A layout that does not decode only costs the default layout: not worth a line.
+            geometry=_layout(values.get("window/geometry")),
             splitters=tuple(
-                value
-                for value in (_bytes(store.value(f"window/splitter{i}")) for i in range(4))
-                if value is not None
+                state
+                for state in (_layout(values.get(f"window/splitter{i}")) for i in range(SPLITTERS))
+                if state is not None
             ),
         )
+        ignored += [key for key in values if key not in KNOWN_KEYS]
+        if ignored:
+            self.load_problem = (
+                f"Settings file {self.path}: ignored {', '.join(ignored)} "
+                "(not a setting or value this version knows); using the defaults instead."
+            )
+        return settings
 
-    def save(self, settings: PlaygroundSettings) -> None:
-        store = self._qsettings
-        store.setValue("run/workload", settings.workload)
-        store.setValue("run/tasks", settings.tasks)
-        store.setValue("run/executor", settings.executor)
-        store.setValue("run/workers", settings.workers)
-        store.setValue("run/chunksize", settings.chunksize)
-        store.setValue("run/start_method", settings.start_method)
-        if settings.geometry is not None:
-            store.setValue("window/geometry", QByteArray(settings.geometry))
-        for i, state in enumerate(settings.splitters):
-            store.setValue(f"window/splitter{i}", QByteArray(state))
-        store.sync()
+    def save_problem(self) -> str | None:
+        """Why this session's settings will not be saved, the first time it is asked."""
+        reason = why_not_writable(self.path)
+        return self._say_once(reason)
+
+    def save(self, settings: PlaygroundSettings) -> str | None:
+        """Save; returns why not (once per store) instead of raising, or None if saved."""
+        reason = why_not_writable(self.path)
+        if reason is None:
+            try:
+                write_values(self.path, _as_text(settings))
+                return None
+            except OSError as error:
+                reason = error.strerror or str(error)
+        return self._say_once(reason)
+
+    def _say_once(self, reason: str | None) -> str | None:
+        if reason is None or self._save_problem_said:
+            return None
+        self._save_problem_said = True
+        return (
+            f"Settings file {self.path} cannot be saved: {reason}; "
+            "this session's choices will not be remembered."
+        )
 
 
-def _choice(value: object, allowed: tuple[str, ...], default: str) -> str:
-    return value if isinstance(value, str) and value in allowed else default
+def _as_text(settings: PlaygroundSettings) -> dict[str, str]:
+    values = {
+        "run/workload": settings.workload,
+        "run/tasks": str(settings.tasks),
+        "run/executor": settings.executor,
+        "run/workers": str(settings.workers),
+        "run/chunksize": str(settings.chunksize),
+        "run/start_method": settings.start_method,
+    }
+    if settings.geometry is not None:
+        values["window/geometry"] = base64.b64encode(settings.geometry).decode("ascii")
+    for i, state in enumerate(settings.splitters[:SPLITTERS]):
+        values[f"window/splitter{i}"] = base64.b64encode(state).decode("ascii")
+    return values
 
 
-def _whole_number(value: object, low: int, high: int, default: int) -> int:
-    if isinstance(value, bool):
-        return default
+def _choice(value: str | None, allowed: tuple[str, ...]) -> str | None:
+    """The value if it is one of `allowed`, else None."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value if value in allowed else None
+
+
+def _whole_number(value: str | None, low: int, high: int) -> int | None:
+    """The value if it is plain decimal digits between low and high, else None."""
+    if value is None:
+        return None
+    text = value.strip()
+    # Only ASCII digits, and few: no "1e99", "+3", "٣", nor a 10,000-digit number to convert.
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
+
+
+def _layout(value: str | None) -> bytes | None:
+    """A saved window geometry or splitter state (base64), or None if it does not decode."""
+    if not value or len(value) > 2 * MAX_LAYOUT_BYTES:
+        return None
     try:
-        number = int(str(value).strip()) if isinstance(value, str) else int(value)
-    except (TypeError, ValueError, OverflowError):
-        return default
-    if isinstance(value, float) and value != number:
-        return default
-    return number if low <= number <= high else default
-
-
-def _bytes(value: object) -> bytes | None:
-    if isinstance(value, QByteArray) and not value.isEmpty():
-        return bytes(value.data())
-    if isinstance(value, bytes) and value:
-        return value
-    return None
+        data = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return data or None

@@ -73,6 +73,12 @@ class MainWindow(QMainWindow):
         self.history = HistoryTable()
         self._build_layout()
         self._build_menus()
+        for problem in (
+            self._settings_store.load_problem,
+            self._settings_store.save_problem() if remember_settings else None,
+        ):
+            if problem:
+                self.event_log.add(problem, "error")
 
         self.controls.apply(self._settings)
         self.controls.start_requested.connect(self.start_run)
@@ -427,7 +433,9 @@ class MainWindow(QMainWindow):
             geometry=bytes(self.saveGeometry().data()),
             splitters=tuple(bytes(s.saveState().data()) for s in self._splitters()),
         )
-        self._settings_store.save(settings)
+        problem = self._settings_store.save(settings)
+        if problem:
+            self.event_log.add(problem, "error")
 
 
 def describe_config(config: RunConfig) -> str:
