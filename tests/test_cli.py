@@ -61,7 +61,7 @@ def test_readable_summary_names_the_workers(capsys):
     assert code == 0
     assert "power: 100 tasks on 1 serial" in out
     assert "completed 100   failed 0" in out
-    assert "SerialWorker" in out and str(os.getpid()) in out
+    assert "SerialWorker" in out  # in a child process of its own: never the caller
 
 
 @pytest.mark.timeout(120)

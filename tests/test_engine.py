@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from app.engine import ConfigError, Run, RunConfig, available_start_methods
-from app.engine import run as run_module
+from app.engine.backends.process_pool import dispose_pool
 from app.engine.records import (
     PoolRestarted,
     RunFinished,
@@ -76,7 +76,7 @@ def test_thread_and_serial_executors_keep_the_same_books(executor):
     run.start()
     summary = run.wait(30)
     assert summary.completed == 5000 and summary.failed == 0
-    assert summary.results == [x**x for x in run._inputs]
+    assert summary.results == [x**x for x in run.config.make_inputs()]
 
 
 @pytest.mark.timeout(60)
@@ -90,7 +90,7 @@ def test_200000_tiny_tasks_every_result_once_and_reported_per_chunk():
     assert sum(s.count for s in segments) == 200_000
     # Telemetry follows the task size: tiny tasks arrive in blocks, not one message each.
     assert len(segments) < 2_000
-    assert summary.results == [x**x for x in run._inputs]
+    assert summary.results == [x**x for x in run.config.make_inputs()]
     assert sum(w.tasks for w in summary.per_worker) == 200_000
 
 
@@ -147,8 +147,8 @@ def test_stop_ends_every_worker_within_a_second_and_a_new_run_starts_at_once():
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("executor", ["thread", "serial"])
-def test_stop_ends_a_thread_or_serial_run_after_the_task_in_hand(executor):
-    """Threads cannot be killed: they stop between tasks, so within one 100 ms task."""
+def test_stop_ends_a_thread_or_serial_run_at_once(executor):
+    """Threads cannot be killed one by one, but the process they run in can: at once."""
     run = Run(RunConfig(workload="sleep", tasks=200, executor=executor, workers=2))
     run.start()
     while run.progress.done < 2:
@@ -160,6 +160,26 @@ def test_stop_ends_a_thread_or_serial_run_after_the_task_in_hand(executor):
     assert time.perf_counter() - stopped_at < 1.0
     assert summary.stopped and summary.cancelled > 100
     books_are_exact(summary)
+    assert wait_for_no_children() == []
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("executor", ["thread", "serial"])
+def test_killing_a_thread_or_serial_run_kills_its_process_and_every_task_still_ends(executor):
+    run = Run(RunConfig(workload="sleep", tasks=40, executor=executor, workers=2))
+    run.start()
+    while run.progress.done < 2:
+        run.poll(timeout=0.01)
+        assert run.elapsed < 20
+    (host,) = run.worker_pids()
+    assert run.kill_worker() == host
+    events = collect(run, timeout=40)
+    died = [e for e in events if isinstance(e, WorkerDied)]
+    assert [d.pid for d in died] == [host]
+    summary = events[-1].summary
+    assert summary.completed == 40 and summary.error is None
+    assert None not in summary.results
+    assert wait_for_no_children() == []
 
 
 @pytest.mark.timeout(120)
@@ -312,7 +332,7 @@ def test_disposing_a_pool_whose_locks_a_killed_worker_held_does_not_hang():
         holder.kill()
         holder.join()
     began = time.perf_counter()
-    run_module._dispose_process_pool(pool, [])
+    dispose_pool(pool, [])
     assert time.perf_counter() - began < 3.0
     assert wait_for_no_children() == []
 
@@ -328,7 +348,7 @@ def test_disposing_a_pool_with_half_a_message_in_its_task_pipe_does_not_hang():
         worker.join()
     os.write(pool._inqueue._writer.fileno(), struct.pack("!i", 1 << 30) + b"half a message")
     began = time.perf_counter()
-    run_module._dispose_process_pool(pool, [])
+    dispose_pool(pool, [])
     assert time.perf_counter() - began < 3.0
     assert wait_for_no_children() == []
 
@@ -380,4 +400,5 @@ def test_records_and_summary_pickle_and_serialise():
     assert pickle.loads(pickle.dumps(summary)) == summary
     data = summary.to_dict(include_results=True)
     assert data["results"] == [256, 4, 27, 3125, 27, 4, 1, 4]
-    assert os.getpid() in {w["pid"] for w in data["per_worker"]}
+    # Serial work runs in a child process of its own, never in the caller's.
+    assert os.getpid() not in {w["pid"] for w in data["per_worker"]}

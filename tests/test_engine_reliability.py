@@ -37,7 +37,7 @@ def test_far_more_chunks_than_any_fixed_table_keep_exact_books(start_method):
     summary = run.wait(100)
     assert summary.chunks == 12_000
     assert (summary.completed, summary.failed, summary.cancelled) == (12_000, 0, 0)
-    assert summary.results == [x**x for x in run._inputs]
+    assert summary.results == [x**x for x in run.config.make_inputs()]
     assert wait_for_no_children() == []
 
 

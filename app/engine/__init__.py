@@ -20,7 +20,9 @@ _EXPORTS = {
     "parse_int_list": "app.engine.config",
     "Progress": "app.engine.run",
     "Run": "app.engine.run",
-    "describe_exit": "app.engine.run",
+    "describe_exit": "app.engine.records",
+    "BACKENDS": "app.engine.backends",
+    "backend_named": "app.engine.backends",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-EXECUTORS = ("process", "thread", "serial")
 START_METHODS = ("spawn", "fork", "forkserver")
 DEFAULT_START_METHOD = (
     "spawn"  # what Windows, macOS and frozen apps use; fork is unsafe with Qt threads
@@ -56,10 +55,14 @@ class RunConfig:
             raise ConfigError(
                 f"unknown workload {self.workload!r}; choose from {', '.join(WORKLOADS)}"
             )
-        if self.executor not in EXECUTORS:
+        from app.engine.backends import BACKENDS, backend_named
+
+        backend = backend_named(self.executor) if isinstance(self.executor, str) else None
+        if backend is None:
             raise ConfigError(
-                f"unknown executor {self.executor!r}; choose from {', '.join(EXECUTORS)}"
+                f"unknown executor {self.executor!r}; choose from {', '.join(BACKENDS)}"
             )
+        object.__setattr__(self, "executor", backend.name)  # "Threads" means "thread"
         methods = available_start_methods()
         if self.start_method not in START_METHODS:
             raise ConfigError(
@@ -71,7 +74,7 @@ class RunConfig:
                 f"choose from {', '.join(methods)}"
             )
         _check_int("workers", self.workers, 1, MAX_WORKERS)
-        if self.executor == "serial":  # one worker by definition, whatever was asked for
+        if backend.one_worker:  # serial: one worker by definition, whatever was asked for
             object.__setattr__(self, "workers", 1)
         _check_int("chunksize", self.chunksize, 0, MAX_TASKS)
         _check_int("max_deaths", self.max_deaths, 1, 1000)
@@ -110,6 +113,14 @@ class RunConfig:
         if self.inputs is not None:
             return list(self.inputs)
         return list(WORKLOADS[self.workload].make_inputs(int(self.tasks)))
+
+
+def __getattr__(name: str):
+    if name == "EXECUTORS":  # the backends' names, from their registry (loaded on first use)
+        from app.engine.backends import BACKENDS
+
+        return tuple(BACKENDS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> None:

@@ -3,8 +3,8 @@
 This module is what a spawned worker imports (with the workload's own module), so it imports
 nothing but the standard library: no Qt, no pyqtgraph, no numpy.
 
-A chunk is reported in one message (a *report*) holding one or more segments. A segment is a
-run of tasks one worker did back to back: `(indices, start, end, results, failures)`. Telemetry
+A chunk is reported in one `Report` holding one or more `TaskBlock`s: tasks one worker did back
+to back (see `app.engine.messages`). Telemetry
 follows the task size: if the first task of a chunk takes longer than `COARSE_TASK_S`, every
 task is timed and reported on its own; otherwise the rest of the chunk runs on a fast path
 (`list.extend(map(func, ...))`, as tight as `Pool.map` itself) and is reported as one block.
@@ -30,13 +30,12 @@ from itertools import islice
 from multiprocessing import current_process, parent_process
 from multiprocessing.connection import wait
 
+from app.engine.messages import Ack, Failure, Hello, Report, TaskBlock
+
 COARSE_TASK_S = 0.002  # tasks at least this long are timed and reported one by one
 FLUSH_EVERY_S = 0.05  # a coarse chunk sends what it has at least this often
 # 128 bytes leave room for the piece's tuple and the Connection's 4-byte length header.
 PIECE_BYTES = getattr(select, "PIPE_BUF", 65536) - 128
-
-HELLO = "hello"
-REPORT = "report"
 
 
 class WorkerContext:
@@ -79,6 +78,14 @@ def identity() -> tuple[str, int, str]:
 def init_process_worker(func: Callable, channel: object, started_by: object, nice: int = 0) -> None:
     """Pool initializer for worker processes."""
     global _context
+    prepare_worker_process(nice)
+    _context = WorkerContext(func=func, channel=channel, started_by=started_by)
+    say_hello(_context)
+
+
+def prepare_worker_process(nice: int = 0) -> None:
+    """What every worker process does first: leave Ctrl+C to the parent, die with it, and
+    lower its own priority if asked."""
     # Ctrl+C reaches the whole process group; the parent decides what happens, not each worker.
     # A forked worker starts with SIGINT blocked (see Run._supervise), so a Ctrl+C during its
     # start-up waits as a pending signal; ignoring it before unblocking throws that away.
@@ -88,8 +95,6 @@ def init_process_worker(func: Callable, channel: object, started_by: object, nic
     die_with_parent()
     if nice and hasattr(os, "nice"):
         os.nice(nice)
-    _context = WorkerContext(func=func, channel=channel, started_by=started_by)
-    say_hello(_context)
 
 
 def die_with_parent() -> None:
@@ -121,8 +126,7 @@ def die_with_parent() -> None:
 
 
 def say_hello(context: WorkerContext) -> None:
-    key, pid, name = identity()
-    send(context, (HELLO, key, pid, name, time.perf_counter()))
+    send(context, Hello(*identity(), time.perf_counter()))
 
 
 def run_chunk_in_process(chunk_id: int, slot: int, indices: Sequence[int], inputs: list) -> tuple:
@@ -135,8 +139,8 @@ def run_chunk_in_process(chunk_id: int, slot: int, indices: Sequence[int], input
 
 def execute_chunk(
     context: WorkerContext, chunk_id: int, indices: Sequence[int], inputs: list
-) -> tuple[int, int, float]:
-    """Run one chunk, report it through the context's channel, return (chunk_id, count, busy_s).
+) -> Ack:
+    """Run one chunk, report it through the context's channel, and acknowledge it.
 
     busy_s counts the tasks alone, not the reporting, so that the supervisor's estimate of
     a task's cost (which sizes the next chunks) is not inflated by a fixed cost per chunk.
@@ -144,7 +148,7 @@ def execute_chunk(
     func = context.func
     clock = time.perf_counter
     key, pid, name = identity()
-    segments: list[tuple] = []
+    blocks: list[TaskBlock] = []
     count = len(inputs)
 
     start = clock()
@@ -153,7 +157,7 @@ def execute_chunk(
     end = clock()
     busy = end - start
     if busy >= COARSE_TASK_S or count == 1:
-        segments.append((indices[0:1], start, end, [first], first_failures))
+        blocks.append(TaskBlock(indices[0:1], start, end, [first], first_failures))
         last_flush = start
         cancel = context.cancel
         for position in range(1, count):
@@ -164,12 +168,14 @@ def execute_chunk(
             result = _call(func, inputs[position], indices[position], failures)
             task_end = clock()
             busy += task_end - task_start
-            segments.append(
-                (indices[position : position + 1], task_start, task_end, [result], failures)
+            blocks.append(
+                TaskBlock(
+                    indices[position : position + 1], task_start, task_end, [result], failures
+                )
             )
             if task_end - last_flush >= FLUSH_EVERY_S and position < count - 1:
-                _report(context, key, pid, name, chunk_id, segments)
-                segments = []
+                send(context, Report(key, pid, name, chunk_id, blocks))
+                blocks = []
                 last_flush = task_end
     else:
         results = [first]
@@ -187,10 +193,10 @@ def execute_chunk(
                 position += 1
         end = clock()
         busy = end - start
-        segments.append((indices, start, end, results, failures))
-    if segments:
-        _report(context, key, pid, name, chunk_id, segments)
-    return chunk_id, count, busy
+        blocks.append(TaskBlock(indices, start, end, results, failures))
+    if blocks:
+        send(context, Report(key, pid, name, chunk_id, blocks))
+    return Ack(chunk_id, count, busy)
 
 
 def _call(func: Callable, value: object, index: int, failures: list) -> object:
@@ -201,18 +207,18 @@ def _call(func: Callable, value: object, index: int, failures: list) -> object:
         return None
 
 
-def _failure(index: int, exc: BaseException) -> tuple[int, str, str, str]:
+def _failure(index: int, exc: BaseException) -> Failure:
     # Drop our own frame so the traceback starts in the workload, where the student looks.
     frames = traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next)
-    return index, type(exc).__qualname__, str(exc), "".join(frames)
+    return Failure(index, type(exc).__qualname__, str(exc), "".join(frames))
 
 
-def _report(context, key, pid, name, chunk_id, segments) -> None:
-    send(context, (REPORT, key, pid, name, chunk_id, segments))
+def send(context: WorkerContext, message: Hello | Report) -> None:
+    """Put one message on the run's channel, in atomic pieces when it crosses processes.
 
-
-def send(context: WorkerContext, message: tuple) -> None:
-    """Put one message on the run's channel, in atomic pieces when it crosses processes."""
+    A piece is the tuple `(pid, message_number, piece_number, piece_count, bytes)`: a plain
+    tuple, the smallest thing that pickles, so that a piece always fits in PIPE_BUF.
+    """
     global _message_count
     if context.in_process:
         context.channel.put(message)

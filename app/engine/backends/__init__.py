@@ -1,0 +1,96 @@
+"""Backends: the ways a run's chunks can be executed, one module each, behind one interface.
+
+A backend starts workers, takes chunks, says which of its workers died, and disposes of them;
+the supervisor (`app.engine.supervisor`) drives it and keeps the books of what is in flight,
+so a backend never counts tasks. Reports travel back on the channel `open()` returns: a
+multiprocessing Queue for local processes, or any queue the backend fills itself (a backend
+whose workers cannot reach a Queue puts the reports that came back with each result there).
+
+A backend also carries its facts for people (label, tip, whether a worker can be killed,
+whether a start method applies), so the window and the command line never test its name.
+
+To add a backend: one new module here with a `Backend` subclass, and one line in `_MODULES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+from typing import ClassVar
+
+from app.engine.messages import Ack, ChunkError
+
+
+class Backend:
+    """Runs chunks of one run. The supervisor thread calls every method."""
+
+    name: ClassVar[str]  # what RunConfig.executor holds: "process"
+    aliases: ClassVar[tuple[str, ...]] = ()  # other words people use: "processes"
+    label: ClassVar[str]  # for people: "processes"
+    tip: ClassVar[str]  # one line: what it is, in Python's words
+    can_kill_workers: ClassVar[bool] = True  # "Kill a worker" has something to kill
+    uses_start_method: ClassVar[bool] = False  # spawn / fork / forkserver applies
+    one_worker: ClassVar[bool] = False  # always exactly one worker (serial)
+
+    def __init__(
+        self,
+        config,
+        func: Callable,
+        slots: int,
+        on_done: Callable[[int, Ack | ChunkError], None],
+    ) -> None:
+        self.config = config
+        self.func = func
+        self.slots = slots  # chunks in flight at most; each holds a slot until done
+        self.on_done = on_done  # call with (generation, Ack or ChunkError), from any thread
+        self.generation = 0  # bumped at each open(): late news from an old pool is ignored
+
+    def open(self) -> object:
+        """Start the workers; return the channel their reports arrive on."""
+        raise NotImplementedError
+
+    def submit(self, chunk_id: int, slot: int, indices: range, inputs: list) -> None:
+        raise NotImplementedError
+
+    def started_by(self, slot: int) -> int:
+        """The pid that started the chunk in this slot, or 0 if none has yet."""
+        raise NotImplementedError
+
+    def processes(self) -> dict:
+        """Live worker processes by pid, for the supervisor to watch: {pid: Process}."""
+        raise NotImplementedError
+
+    def find_dead(self) -> list:
+        """Worker processes that ended since the last call (each reported once)."""
+        raise NotImplementedError
+
+    def cause_of_death(self, process) -> str:
+        """How a dead worker ended, for people, if the exit code alone would mislead."""
+        return ""
+
+    def dispose(self) -> None:
+        """Kill every worker now and free what the pool held; safe to call twice."""
+        raise NotImplementedError
+
+
+_MODULES = ("process_pool", "thread_pool", "serial")
+
+
+def _load() -> dict[str, type[Backend]]:
+    backends = {}
+    for module in _MODULES:
+        cls = import_module(f"{__name__}.{module}").BACKEND
+        backends[cls.name] = cls
+    return backends
+
+
+BACKENDS: dict[str, type[Backend]] = _load()
+
+
+def backend_named(text: str) -> type[Backend] | None:
+    """The backend a person meant: its name or an alias, in any case."""
+    word = text.strip().lower()
+    for cls in BACKENDS.values():
+        if word == cls.name or word in cls.aliases:
+            return cls
+    return None

@@ -1,0 +1,234 @@
+"""The process backend: a `multiprocessing.Pool`, each worker a process with its own GIL.
+
+This is the one place that knows `multiprocessing.Pool`'s insides. A plain Pool waits forever
+for a task a killed worker held (CPython issue 96062), and its workers share locks (the task
+queue's read lock, the result queue's write lock) that a worker killed at the wrong moment
+leaves locked for good. So after a death the supervisor asks for the whole pool to be
+disposed of (`dispose_pool`: kill every worker, free the locks, empty the task pipe, then
+`terminate()`), and opens a new one. The attributes used (`_pool`, `_worker_handler`,
+`_change_notifier`, `_task_handler`, `_inqueue._rlock`, `_outqueue._wlock`) have been stable
+since Python 3.8; tests cover each dispose path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import multiprocessing.pool
+import os
+import time
+
+from app.engine import procinfo
+from app.engine.backends import Backend
+from app.engine.worker import init_process_worker, run_chunk_in_process
+
+
+class ProcessPoolBackend(Backend):
+    name = "process"
+    aliases = ("processes", "proc")
+    label = "processes"
+    tip = "multiprocessing.Pool: each worker is its own process with its own GIL"
+    uses_start_method = True
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self._pool: multiprocessing.pool.Pool | None = None
+        self._procs: dict[int, multiprocessing.process.BaseProcess] = {}
+        self._started_by = None
+        self._forkserver_pid: int | None = None  # the forkserver that started these workers
+
+    def open(self) -> object:
+        config = self.config
+        self.generation += 1
+        mp = multiprocessing.get_context(config.start_method)
+        channel = mp.Queue()
+        self._started_by = mp.RawArray("q", self.slots)
+        self._pool = _EnginePool(
+            config.workers,
+            initializer=init_process_worker,
+            initargs=(self.func, channel, self._started_by, config.worker_nice),
+            context=mp,
+        )
+        if config.start_method == "forkserver":
+            from multiprocessing import forkserver
+
+            self._forkserver_pid = forkserver._forkserver._forkserver_pid
+        self._note_workers()
+        return channel
+
+    def submit(self, chunk_id: int, slot: int, indices: range, inputs: list) -> None:
+        generation, on_done = self.generation, self.on_done
+        self._started_by[slot] = 0
+        self._pool.apply_async(
+            run_chunk_in_process,
+            (chunk_id, slot, indices, inputs),
+            {},
+            lambda ack: on_done(generation, ack),
+            lambda exc: on_done(generation, _chunk_error(chunk_id, exc)),
+        )
+
+    def started_by(self, slot: int) -> int:
+        return self._started_by[slot]
+
+    def processes(self) -> dict:
+        self._note_workers()
+        return dict(self._procs)
+
+    def find_dead(self) -> list:
+        if self._pool is None:
+            return []  # disposed of: a death after the last result needs nothing
+        self._note_workers()
+        dead = [process for process in self._procs.values() if process.exitcode is not None]
+        for process in dead:
+            del self._procs[process.pid]
+        return dead
+
+    def cause_of_death(self, process) -> str:
+        if _lost_with_forkserver(process, self._forkserver_pid):
+            procinfo.kill_and_confirm(process.pid)  # PR_SET_PDEATHSIG may not have: be sure
+            return "its forkserver died"
+        return ""
+
+    def dispose(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        procs = list(self._procs.values())
+        self._procs.clear()
+        dispose_pool(pool, procs, self._forkserver_pid)
+
+    def _note_workers(self) -> None:
+        # Pool keeps no public list of its workers; _pool has held them since Python 2.6.
+        if self._pool is None:
+            return
+        for process in list(self._pool._pool):
+            if process.pid is not None and process.pid not in self._procs:
+                self._procs[process.pid] = process
+
+
+BACKEND = ProcessPoolBackend
+
+
+def _chunk_error(chunk_id: int, exc: BaseException):
+    from app.engine.messages import ChunkError
+
+    return ChunkError(chunk_id, type(exc).__qualname__, str(exc))
+
+
+class _EnginePool(multiprocessing.pool.Pool):
+    """A Pool that never starts replacement workers.
+
+    After a death the engine replaces the whole pool, so a replacement would only be killed
+    again; and starting one can fail inside the Pool's own thread (a forkserver that was
+    killed refuses the connection). Exited workers are still joined, so the Pool's handler
+    thread does not wake for them again and again.
+    """
+
+    @staticmethod
+    def _maintain_pool(ctx, Process, processes, pool, *args) -> None:
+        multiprocessing.pool.Pool._join_exited_workers(pool)
+
+
+def dispose_pool(pool: multiprocessing.pool.Pool, procs: list, server: int | None = None) -> None:
+    """Kill a pool's workers now and let its threads end, whatever state the workers were in.
+
+    `Pool.terminate()` alone can hang or fail when a worker died at the wrong moment: holding
+    one of the pool's locks, or halfway through reading a task (the rest of that message is
+    then garbage at the head of the task pipe, which terminate() would try to parse). So:
+    stop the pool from starting replacements, kill every worker, free the two locks a killed
+    worker may have held, throw away what is left in the task pipe until the pool's task
+    thread has finished, and only then let `terminate()` stop the pool's threads.
+    """
+    handler = pool._worker_handler
+    handler._state = multiprocessing.pool.TERMINATE  # no more replacement workers
+    kill_all([*procs, *pool._pool], server)
+    pool._change_notifier.put(None)  # wake the handler if no death has already
+    handler.join(timeout=1.0)
+    kill_all(pool._pool, server)  # one it started in the meantime
+    _free_lock(pool._inqueue._rlock, wait_s=0.0)  # nobody alive reads the task pipe now
+    # The pool's task thread may hold the result queue's lock for a moment: wait a little.
+    _free_lock(pool._outqueue._wlock, wait_s=0.2)
+    task_thread = pool._task_handler
+    deadline = time.perf_counter() + 1.0
+    while task_thread.is_alive() and time.perf_counter() < deadline:
+        _discard_pending(pool._inqueue._reader)  # it may be blocked writing to a full pipe
+        task_thread.join(timeout=0.02)
+    _discard_pending(pool._inqueue._reader)
+    pool.terminate()
+
+
+def kill_all(processes, server: int | None = None) -> None:
+    """SIGKILL every process and join it; a forkserver's orphan is killed by pid."""
+    processes = list(processes)
+    for process in processes:
+        if process.exitcode is None:
+            process.kill()
+        elif _lost_with_forkserver(process, server):
+            procinfo.kill_and_confirm(process.pid)
+    for process in processes:
+        join(process, timeout=1.0)
+
+
+def join(process, timeout: float) -> None:
+    """Join a process until its exit code is known.
+
+    The Pool's handler thread reaps exited workers too; when it wins the race for waitpid,
+    our join returns with the exit code not yet stored on the shared Popen: wait for it.
+    """
+    deadline = time.perf_counter() + timeout
+    process.join(timeout)
+    while process.exitcode is None and time.perf_counter() < deadline:
+        time.sleep(0.005)
+
+
+def _lost_with_forkserver(process, server: int | None) -> bool:
+    """A forkserver's child whose exit code came from losing the forkserver, not its own end.
+
+    The parent learns a forkserver child's exit code from the forkserver; when the forkserver
+    itself dies, `Process.exitcode` reads 255 while the worker may still be alive, and
+    `Process.kill()` then does nothing. Such a worker must be killed by pid. `server` is the
+    forkserver that started it: by the time the death is seen, the Pool may already have
+    started a new forkserver for replacement workers.
+    """
+    popen = getattr(process, "_popen", None)
+    if process.exitcode != 255 or not type(popen).__module__.endswith("popen_forkserver"):
+        return False
+    if server is None or procinfo.is_alive(process.pid):
+        return True
+    # The worker saw the forkserver's pipe close: the forkserver may still be ending.
+    deadline = time.perf_counter() + 0.5
+    while procinfo.is_alive(server):
+        if time.perf_counter() > deadline:
+            return False  # the worker itself ended with exit code 255
+        time.sleep(0.01)
+    return True
+
+
+def _discard_pending(connection) -> None:
+    """Throw away every byte waiting in a pipe, whole messages or not."""
+    if os.name == "nt":  # message-mode pipes: a message is never read in part
+        while connection.poll():
+            connection.recv_bytes()
+        return
+    fd = connection.fileno()
+    os.set_blocking(fd, False)
+    try:
+        while os.read(fd, 1 << 16):
+            pass
+    except BlockingIOError:
+        pass
+    finally:
+        os.set_blocking(fd, True)
+
+
+def _free_lock(lock, wait_s: float) -> None:
+    if lock is None:  # Windows queues have no write lock
+        return
+    if wait_s:
+        lock.acquire(timeout=wait_s)
+    else:
+        lock.acquire(False)
+    # Either we took it (nobody held it), or every worker is dead and its holder was killed
+    # holding it: release it either way.
+    with contextlib.suppress(ValueError):
+        lock.release()

@@ -1,0 +1,378 @@
+"""The supervisor: one thread that owns a run's workers for their whole life.
+
+It makes the inputs, opens the backend (never on the caller's thread), cuts the inputs into
+chunks and keeps a window of them in flight, watches the workers, replaces them when one dies
+or is stuck, and disposes of them at the end. It tells the consumer what happened through
+`notices` (a deque: it appends, the consumer pops) and the current `channel`.
+
+A dead or stuck worker: the backend disposes of all its workers (a death may have left the
+pool's shared locks held) and opens anew; every task whose result has not reached the ledger
+is sent again. The ledger keeps the first result of each task, so a task never counts twice.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.engine import procinfo
+from app.engine.backends import BACKENDS, Backend
+from app.engine.config import RunConfig
+from app.engine.ledger import Ledger
+from app.engine.messages import Ack, ChunkError
+from app.engine.records import PoolRestarted, WorkerDied, WorkerStuck, describe_exit
+
+TARGET_CHUNK_S = 0.02  # auto chunks aim at this much work: fine-grained, yet cheap to send
+MIN_CHUNK_S = 0.002  # ...and never less, or tiny tasks would end in a long tail of tiny chunks
+TICK_S = 0.05  # how often the supervisor looks at its workers when nothing else wakes it
+WATCH_S = 0.25  # how often it asks the OS whether a worker is stopped or using CPU
+STOPPED_S = 2.0  # a worker stopped (SIGSTOP) this long is stuck
+STUCK_TASK_FACTOR = 10  # no progress for 10x the longest task seen so far is "stuck"...
+BLIND_STUCK_S = 60.0  # ...or, where the OS cannot tell CPU time (no /proc), at least this
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkFailed:
+    """Notice: a chunk could not run at all (its inputs or results would not pickle, say)."""
+
+    indices: range
+    exc_type: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorDone:
+    """Notice: the supervisor has ended and every worker is gone."""
+
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """A chunk sent to the backend and not yet acknowledged."""
+
+    indices: range
+    slot: int  # its place in the backend's shared "who started it" array
+
+
+class WorkerWatch:
+    """What the supervisor last saw of one worker process, to tell stuck from slow."""
+
+    __slots__ = ("progress_at", "cpu_s", "stopped_since")
+
+    def __init__(self, now: float) -> None:
+        self.progress_at = now  # the last time it reported, finished a chunk or used CPU
+        self.cpu_s = -1.0
+        self.stopped_since: float | None = None
+
+
+class Supervisor:
+    def __init__(self, config: RunConfig, func: Callable, ledger: Ledger) -> None:
+        self.config = config
+        self.ledger = ledger  # read only: which results have arrived, when a worker reported
+        self.t0 = 0.0
+        self.window = max(2, 2 * config.workers)  # chunks in flight at most
+        self.backend: Backend = BACKENDS[config.executor](config, func, self.window, self._done)
+
+        # What the consumer reads.
+        self.channel: object = None
+        self.channel_ready = threading.Event()
+        self.notices: deque = deque()
+        self.done = threading.Event()
+        self.retried = 0
+        self.chunks = 0
+        self.deaths: list[tuple[int, int]] = []
+        self.workers: dict[int, object] = {}  # pid -> Process, for kill_worker
+
+        # Anyone -> the supervisor thread.
+        self.control: queue.SimpleQueue = queue.SimpleQueue()
+        self.stop_requested = threading.Event()
+
+        # The supervisor thread's own.
+        self._inputs: list = []
+        self._pending: deque[range] = deque([range(config.task_count)])
+        self._pending_count = config.task_count
+        self._in_flight: dict[int, InFlight] = {}
+        self._free_slots: list[int] = []
+        self._per_task_s: float | None = None
+        self._longest_task_s = 0.0
+        self._watch: dict[int, WorkerWatch] = {}
+        self._next_watch = 0.0
+
+    def stop(self) -> None:
+        self.stop_requested.set()
+        self.wake()
+
+    def wake(self) -> None:
+        self.control.put(None)
+
+    # ------------------------------------------------------------------ the thread
+
+    def run(self) -> None:
+        """The supervisor thread's body: never raises; ends with a SupervisorDone notice."""
+        error = None
+        if hasattr(signal, "pthread_sigmask"):
+            # Processes forked from this thread inherit its signal mask: with SIGINT blocked,
+            # a Ctrl+C while they start cannot raise in them (the worker ignores it, then
+            # unblocks). The caller's thread still gets Ctrl+C. Spawned workers start with a
+            # fresh mask, so they stay open to a Ctrl+C until their initializer runs.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._inputs = self.config.make_inputs()
+            if len(self._inputs) != self.config.task_count:
+                raise RuntimeError(
+                    f"workload {self.config.workload!r} made {len(self._inputs)} inputs "
+                    f"for {self.config.task_count} tasks"
+                )
+            self._supervise()
+        except Exception as exc:  # an engine fault must end the run, not hang it
+            error = f"the run failed: {type(exc).__name__}: {exc}"
+        finally:
+            try:
+                self.workers = {}
+                self.backend.dispose()
+            finally:
+                self.notices.append(SupervisorDone(error or self._give_up_reason()))
+                self.done.set()
+                self.channel_ready.set()
+
+    def _supervise(self) -> None:
+        self._open()
+        all_received = self.ledger.all_received
+        while not self.stop_requested.is_set() and not all_received.is_set():
+            dead = self.backend.find_dead() + self._find_stuck_workers()
+            if dead:
+                if not self._recover(dead):
+                    return
+                continue
+            while self._pending_count and len(self._in_flight) < self.window:
+                self._submit()
+            self._handle_control(TICK_S)
+        # Every result is in; let the last acknowledgements land before the workers are
+        # killed, so no worker dies holding the result queue's lock.
+        deadline = time.perf_counter() + 0.5
+        while (
+            self._in_flight and not self.stop_requested.is_set() and time.perf_counter() < deadline
+        ):
+            self._handle_control(0.01)
+
+    def _open(self) -> None:
+        self._free_slots = list(range(self.window))
+        self.channel = self.backend.open()
+        self.workers = self.backend.processes()
+        self.channel_ready.set()
+
+    def _give_up_reason(self) -> str | None:
+        if len(self.deaths) < self.config.max_deaths:
+            return None
+        listed = ", ".join(f"pid {pid} ({describe_exit(code)})" for pid, code in self.deaths)
+        return f"workers keep dying: {len(self.deaths)} died in this run: {listed}. Stopped."
+
+    # ------------------------------------------------------------------ chunks
+
+    def _cut_chunk(self) -> tuple[int, range]:
+        size = self._chunk_size()
+        head = self._pending[0]
+        if len(head) <= size:
+            chunk = self._pending.popleft()
+        else:
+            chunk = head[:size]
+            self._pending[0] = head[size:]
+        self._pending_count -= len(chunk)
+        chunk_id = self.chunks
+        self.chunks += 1
+        return chunk_id, chunk
+
+    def _chunk_size(self) -> int:
+        if self.config.chunksize:
+            return self.config.chunksize
+        if self._per_task_s is None:
+            return 1  # measure one task before sending more
+        per_task = max(self._per_task_s, 1e-9)
+        # Like Pool.map's own rule, leave several chunks per worker for the tail...
+        tail = math.ceil(self._pending_count / (4 * self.config.workers))
+        # ...but not chunks so small that sending them costs more than running them.
+        size = min(int(TARGET_CHUNK_S / per_task), max(tail, int(MIN_CHUNK_S / per_task)))
+        return max(1, size)
+
+    def _submit(self) -> None:
+        chunk_id, indices = self._cut_chunk()
+        slot = self._free_slots.pop()
+        self._in_flight[chunk_id] = InFlight(indices, slot)
+        inputs = self._inputs[indices.start : indices.stop]
+        self.backend.submit(chunk_id, slot, indices, inputs)
+
+    def _done(self, generation: int, news: Ack | ChunkError) -> None:
+        """From a backend's thread: a chunk is done, or could not run."""
+        self.control.put((generation, news))
+
+    def _handle_control(self, timeout: float) -> None:
+        try:
+            message = self.control.get(timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            if message is not None and message[0] == self.backend.generation:
+                news = message[1]
+                chunk = self._settle(news.chunk_id)
+                if isinstance(news, Ack):
+                    self._learn(news)
+                elif chunk is not None:
+                    failed = ChunkFailed(chunk.indices, news.exc_type, news.message)
+                    self.notices.append(failed)
+            try:
+                message = self.control.get_nowait()
+            except queue.Empty:
+                return
+
+    def _settle(self, chunk_id: int) -> InFlight | None:
+        """A chunk is done with: free its slot and count it as its worker's progress."""
+        chunk = self._in_flight.pop(chunk_id, None)
+        if chunk is not None:
+            watch = self._watch.get(self.backend.started_by(chunk.slot))
+            if watch is not None:
+                watch.progress_at = time.perf_counter()
+            self._free_slots.append(chunk.slot)
+        return chunk
+
+    def _learn(self, ack: Ack) -> None:
+        per_task = ack.busy_s / max(ack.count, 1)
+        self._longest_task_s = max(self._longest_task_s, per_task)
+        if self._per_task_s is None:
+            self._per_task_s = per_task
+        else:
+            self._per_task_s = 0.5 * (self._per_task_s + per_task)
+
+    # ------------------------------------------------------------------ stuck and dead
+
+    def _find_stuck_workers(self) -> list:
+        """Workers that make no progress: stopped, or blocked in a task far past its cost.
+
+        Progress is a report or a finished chunk, or CPU time used. A busy worker is stuck
+        after `STUCK_TASK_FACTOR` times the longest task seen, and never before the config's
+        `stuck_after_s`: a long task that computes is never stuck, one that waits is only
+        after ten times what its tasks have cost. A stopped process (SIGSTOP, Ctrl+Z) is stuck
+        after a short grace, busy or not: idle, it may hold the lock all workers read tasks
+        under. Stuck workers are killed here and recovered from like any death.
+        """
+        now = time.perf_counter()
+        if now < self._next_watch:
+            return []
+        self._next_watch = now + WATCH_S
+        busy = {self.backend.started_by(chunk.slot) for chunk in self._in_flight.values()}
+        heard_at = self.ledger.heard_at
+        stuck = []
+        for pid, process in self.backend.processes().items():
+            watch = self._watch.get(pid)
+            if watch is None:
+                watch = self._watch[pid] = WorkerWatch(now)
+            watch.progress_at = max(watch.progress_at, heard_at.get(pid, 0.0))
+            info = procinfo.sample(pid)
+            if info is not None and info.cpu_s > watch.cpu_s:
+                if watch.cpu_s >= 0:
+                    watch.progress_at = now
+                watch.cpu_s = info.cpu_s
+            idle = now - watch.progress_at
+            reason = None
+            if info is not None and info.stopped:
+                watch.stopped_since = watch.stopped_since or now
+                if now - watch.stopped_since >= min(STOPPED_S, self.config.stuck_after_s):
+                    reason = (
+                        f"pid {pid} is stopped (SIGSTOP or Ctrl+Z) and has made no progress "
+                        f"for {idle:.0f} s"
+                    )
+            else:
+                watch.stopped_since = None
+                if pid in busy and idle >= self._stuck_limit(blind=info is None):
+                    reason = (
+                        f"pid {pid} has made no progress for {idle:.0f} s (no report, no CPU "
+                        f"time; its tasks have taken at most {self._longest_task_s:.2g} s)"
+                    )
+            if reason is not None:
+                self.notices.append(
+                    WorkerStuck(str(pid), pid, process.name, idle, reason, now - self.t0)
+                )
+                process.kill()
+                stuck.append(process)
+        if stuck:
+            # Let each exit code land, then take them from the backend's list of the dead.
+            from app.engine.backends.process_pool import join
+
+            for process in stuck:
+                join(process, timeout=1.0)
+            return self.backend.find_dead()
+        return []
+
+    def _stuck_limit(self, blind: bool) -> float:
+        floor = max(self.config.stuck_after_s, BLIND_STUCK_S if blind else 0.0)
+        return max(floor, STUCK_TASK_FACTOR * self._longest_task_s)
+
+    def _recover(self, dead: list) -> bool:
+        """Report the deaths; open anew and send every task without a result, or give up."""
+        at = time.perf_counter() - self.t0
+        received = self.ledger.received
+        started = {
+            chunk_id: self.backend.started_by(chunk.slot)
+            for chunk_id, chunk in self._in_flight.items()
+        }
+        for process in dead:
+            running = tuple(
+                index
+                for chunk_id, chunk in self._in_flight.items()
+                if started[chunk_id] == process.pid
+                for index in chunk.indices
+                if not received[index]
+            )
+            cause = self.backend.cause_of_death(process) or describe_exit(process.exitcode)
+            self._watch.pop(process.pid, None)
+            self.deaths.append((process.pid, process.exitcode))
+            self.notices.append(
+                WorkerDied(
+                    str(process.pid),
+                    process.pid,
+                    process.name,
+                    process.exitcode,
+                    at,
+                    running,
+                    cause,
+                )
+            )
+        if len(self.deaths) >= self.config.max_deaths:
+            return False
+        retried = sum(
+            1
+            for chunk_id, chunk in self._in_flight.items()
+            if started[chunk_id]
+            for index in chunk.indices
+            if not received[index]
+        )
+        self.workers = {}
+        self.backend.dispose()
+        self._in_flight.clear()
+        unsent = self._pending_count
+        self._pending = deque(_unreceived_ranges(received))
+        self._pending_count = sum(len(r) for r in self._pending)
+        requeued = max(0, self._pending_count - unsent - retried)
+        self.retried += retried
+        self.notices.append(PoolRestarted(at, retried, requeued))
+        if self._pending_count:
+            self._open()
+        return True
+
+
+def _unreceived_ranges(received: bytearray) -> list[range]:
+    ranges = []
+    start = received.find(0)
+    while start != -1:
+        stop = received.find(1, start)
+        if stop == -1:
+            stop = len(received)
+        ranges.append(range(start, stop))
+        start = received.find(0, stop)
+    return ranges
