@@ -32,6 +32,7 @@ def host_main(
     worker.prepare_worker_process(nice)
     context = WorkerContext(func, channel, started_by=started_by)
     pid = os.getpid()
+
     def run_chunk(chunk_id: int, slot: int, indices: range, inputs: list) -> Ack | ChunkError:
         started_by[slot] = pid
         try:

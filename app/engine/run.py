@@ -13,7 +13,6 @@ A `Run` puts two owners together, so no state is written from two places:
 from __future__ import annotations
 
 import atexit
-import queue
 import random
 import threading
 import time
@@ -21,6 +20,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.engine.channel import ChannelReader
 from app.engine.config import RunConfig
 from app.engine.ledger import Ledger
 from app.engine.records import Event, RunFinished, RunSummary
@@ -51,7 +51,7 @@ class Run:
         self._supervisor = Supervisor(config, func or config.func, self._ledger)
         self._ledger.on_complete = self._supervisor.wake
         self._thread: threading.Thread | None = None
-        self._channel_seen: object = None
+        self._reader: ChannelReader | None = None
         self._done_notice: SupervisorDone | None = None
         self._summary: RunSummary | None = None
 
@@ -154,22 +154,11 @@ class Run:
         channel = self._supervisor.channel
         if channel is None:
             return True
-        if channel is not self._channel_seen:
-            self._channel_seen = channel
+        if self._reader is None or channel is not self._reader.channel:
+            self._reader = ChannelReader(channel)
             self._ledger.forget_pieces()
-        take = self._ledger.take
-        wait = timeout
-        while True:
-            try:
-                item = channel.get(timeout=wait) if wait > 0 else channel.get_nowait()
-            except queue.Empty:
-                return True
-            except (OSError, EOFError, ValueError):
-                return True  # the channel was closed with its pool
-            wait = 0
-            take(item, events)
-            if time.perf_counter() > deadline:
-                return False
+        ledger = self._ledger
+        return self._reader.read(lambda item: ledger.take(item, events), timeout, deadline)
 
     def _finish(self) -> RunFinished:
         supervisor, config = self._supervisor, self.config

@@ -30,11 +30,13 @@ from app.engine.records import PoolRestarted, WorkerDied, WorkerStuck, describe_
 
 TARGET_CHUNK_S = 0.02  # auto chunks aim at this much work: fine-grained, yet cheap to send
 MIN_CHUNK_S = 0.002  # ...and never less, or tiny tasks would end in a long tail of tiny chunks
-TICK_S = 0.05  # how often the supervisor looks at its workers when nothing else wakes it
+TICK_S = 0.05  # how long the supervisor sleeps when nothing wakes it
+DEATH_LOOK_S = 0.02  # how often, at most, it looks for dead workers
 WATCH_S = 0.25  # how often it asks the OS whether a worker is stopped or using CPU
 STOPPED_S = 2.0  # a worker stopped (SIGSTOP) this long is stuck
 STUCK_TASK_FACTOR = 10  # no progress for 10x the longest task seen so far is "stuck"...
 BLIND_STUCK_S = 60.0  # ...or, where the OS cannot tell CPU time (no /proc), at least this
+WINDOW_MAX = 256  # chunks in flight at most, whatever the chunksize
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +74,22 @@ class WorkerWatch:
         self.stopped_since: float | None = None
 
 
+def window_for(config: RunConfig) -> int:
+    """How many chunks to keep in flight. Auto chunks hold >= 2 ms of work each, so two per
+    worker keep every worker busy. A small chunksize chosen by hand (the chunksize lesson)
+    needs many in flight, as Pool.map sends them all at once, or the lesson would show the
+    round trip to the supervisor instead of the cost of sending a chunk."""
+    if config.chunksize:
+        return max(2 * config.workers, min(WINDOW_MAX, config.task_count // config.chunksize))
+    return max(2, 2 * config.workers)
+
+
 class Supervisor:
     def __init__(self, config: RunConfig, func: Callable, ledger: Ledger) -> None:
         self.config = config
         self.ledger = ledger  # read only: which results have arrived, when a worker reported
         self.t0 = 0.0
-        self.window = max(2, 2 * config.workers)  # chunks in flight at most
+        self.window = window_for(config)  # chunks in flight at most
         self.backend: Backend = BACKENDS[config.executor](config, func, self.window, self._done)
 
         # What the consumer reads.
@@ -98,6 +110,7 @@ class Supervisor:
         self._inputs: list = []
         self._pending: deque[range] = deque([range(config.task_count)])
         self._pending_count = config.task_count
+        self._map_chunksize = math.ceil(config.task_count / (4 * config.workers))
         self._in_flight: dict[int, InFlight] = {}
         self._free_slots: list[int] = []
         self._per_task_s: float | None = None
@@ -145,13 +158,20 @@ class Supervisor:
     def _supervise(self) -> None:
         self._open()
         all_received = self.ledger.all_received
+        next_look = 0.0
         while not self.stop_requested.is_set() and not all_received.is_set():
-            dead = self.backend.find_dead() + self._find_stuck_workers()
-            if dead:
-                if not self._recover(dead):
-                    return
-                continue
-            while self._pending_count and len(self._in_flight) < self.window:
+            now = time.perf_counter()
+            if now >= next_look:  # not at every acknowledgement: each look is a syscall a worker
+                next_look = now + DEATH_LOOK_S
+                dead = self.backend.find_dead() + self._find_stuck_workers()
+                if dead:
+                    if not self._recover(dead):
+                        return
+                    continue
+            # Until one chunk has been timed, sizes are guesses: one small chunk per worker.
+            measured = self.config.chunksize or self._per_task_s is not None
+            limit = self.window if measured else self.config.workers
+            while self._pending_count and len(self._in_flight) < limit:
                 self._submit()
             self._handle_control(TICK_S)
         # Every result is in; let the last acknowledgements land before the workers are
@@ -197,9 +217,11 @@ class Supervisor:
         per_task = max(self._per_task_s, 1e-9)
         # Like Pool.map's own rule, leave several chunks per worker for the tail...
         tail = math.ceil(self._pending_count / (4 * self.config.workers))
-        # ...but not chunks so small that sending them costs more than running them.
+        # ...but not chunks so small that sending them costs more than running them...
         size = min(int(TARGET_CHUNK_S / per_task), max(tail, int(MIN_CHUNK_S / per_task)))
-        return max(1, size)
+        # ...and never larger than Pool.map's own default, so a short list still spreads
+        # over every worker as in the tutorial (8 inputs on 2 workers: chunks of 1).
+        return max(1, min(size, self._map_chunksize))
 
     def _submit(self) -> None:
         chunk_id, indices = self._cut_chunk()

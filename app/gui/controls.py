@@ -23,18 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine import RunConfig, available_start_methods
+from app.engine import BACKENDS, RunConfig, available_start_methods
 from app.gui.settings import MAX_CHUNKSIZE, PlaygroundSettings, max_workers
 from app.workloads import WORKLOADS
 
 # The engine accepts 10 million; a million already takes a minute and plenty of memory.
 MAX_GUI_TASKS = 1_000_000
-EXECUTOR_LABELS = {"process": "processes", "thread": "threads", "serial": "serial"}
-EXECUTOR_TIPS = {
-    "process": "multiprocessing.Pool: each worker is its own process with its own GIL",
-    "thread": "multiprocessing.pool.ThreadPool: threads of one process, sharing one GIL",
-    "serial": "No pool: one task after another in one thread, the baseline",
-}
 
 # Workers lower their own priority this much, so the window stays smooth when every core is
 # busy (see RunConfig.worker_nice); on an otherwise idle computer they lose nothing.
@@ -65,10 +59,10 @@ class ControlPanel(QWidget):
         self.tasks_spin.setAccelerated(True)
 
         self.executor_combo = QComboBox()
-        for name, label in EXECUTOR_LABELS.items():
-            self.executor_combo.addItem(label, name)
+        for name, backend in BACKENDS.items():
+            self.executor_combo.addItem(backend.label, name)
             self.executor_combo.setItemData(
-                self.executor_combo.count() - 1, EXECUTOR_TIPS[name], Qt.ItemDataRole.ToolTipRole
+                self.executor_combo.count() - 1, backend.tip, Qt.ItemDataRole.ToolTipRole
             )
 
         self.workers_spin = QSpinBox()
@@ -143,6 +137,11 @@ class ControlPanel(QWidget):
     def executor(self) -> str:
         return self.executor_combo.currentData()
 
+    @property
+    def backend(self):
+        """The engine backend chosen, with its facts (label, tip, one_worker...)."""
+        return BACKENDS[self.executor]
+
     def apply(self, settings: PlaygroundSettings) -> None:
         """Show stored settings (already validated by the settings store)."""
         _select(self.workload_combo, settings.workload)
@@ -165,13 +164,12 @@ class ControlPanel(QWidget):
 
     def run_config(self) -> RunConfig:
         """The run these controls describe (raises ConfigError if the engine disagrees)."""
-        executor = self.executor
         return RunConfig(
             workload=self.workload,
             tasks=self.tasks_spin.value(),
-            executor=executor,
+            executor=self.executor,
             # A serial run is one worker, whatever the spinbox says: the history compares it so.
-            workers=1 if executor == "serial" else self.workers_spin.value(),
+            workers=1 if self.backend.one_worker else self.workers_spin.value(),
             chunksize=self.chunksize_spin.value(),
             start_method=self.start_method_combo.currentData(),
             worker_nice=WORKER_NICENESS,
@@ -212,9 +210,9 @@ class ControlPanel(QWidget):
     def _executor_changed(self) -> None:
         # Workers and start method mean nothing to a serial run; the start method only
         # matters for processes. Greyed out rather than hidden so the layout never jumps.
-        executor = self.executor
-        self.workers_spin.setEnabled(not self._running and executor != "serial")
-        self.start_method_combo.setEnabled(not self._running and executor == "process")
+        backend = self.backend
+        self.workers_spin.setEnabled(not self._running and not backend.one_worker)
+        self.start_method_combo.setEnabled(not self._running and backend.uses_start_method)
 
 
 def _select(combo: QComboBox, data: str) -> None:

@@ -116,17 +116,50 @@ def _chunk_error(chunk_id: int, exc: BaseException):
 
 
 class _EnginePool(multiprocessing.pool.Pool):
-    """A Pool that never starts replacement workers.
+    """A Pool that never starts replacement workers, and whose handler thread sleeps.
 
     After a death the engine replaces the whole pool, so a replacement would only be killed
     again; and starting one can fail inside the Pool's own thread (a forkserver that was
-    killed refuses the connection). Exited workers are still joined, so the Pool's handler
-    thread does not wake for them again and again.
+    killed refuses the connection). Once the first workers are up, the Pool is handed a
+    stand-in instead of each replacement.
+
+    The Pool's handler thread wakes each time the Pool's task cache empties, which with
+    small chunks is thousands of times a second of work for nothing. One result that never
+    completes keeps the cache from ever emptying; the engine disposes of every pool with
+    `terminate()`, which does not wait for it.
     """
 
-    @staticmethod
-    def _maintain_pool(ctx, Process, processes, pool, *args) -> None:
-        multiprocessing.pool.Pool._join_exited_workers(pool)
+    def __init__(self, *args, **kwargs) -> None:
+        self._populated = False
+        super().__init__(*args, **kwargs)
+        self._populated = True
+        multiprocessing.pool.ApplyResult(self, None, None)  # keeps the cache from emptying
+
+    def Process(self, ctx, *args, **kwargs):  # noqa: N802 (Pool's name)
+        if self._populated:
+            return _NoWorker()
+        return ctx.Process(*args, **kwargs)
+
+
+class _NoWorker:
+    """What the Pool gets instead of a replacement worker: never started, never alive."""
+
+    name = "NoWorker"
+    daemon = True
+    pid = None
+    exitcode = None
+
+    def start(self) -> None:
+        pass
+
+    def is_alive(self) -> bool:
+        return False
+
+    def terminate(self) -> None:
+        pass
+
+    def join(self, timeout: float | None = None) -> None:
+        pass
 
 
 def dispose_pool(pool: multiprocessing.pool.Pool, procs: list, server: int | None = None) -> None:
@@ -159,7 +192,7 @@ def dispose_pool(pool: multiprocessing.pool.Pool, procs: list, server: int | Non
 
 def kill_all(processes, server: int | None = None) -> None:
     """SIGKILL every process and join it; a forkserver's orphan is killed by pid."""
-    processes = list(processes)
+    processes = [process for process in processes if not isinstance(process, _NoWorker)]
     for process in processes:
         if process.exitcode is None:
             process.kill()
