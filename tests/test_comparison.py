@@ -13,6 +13,7 @@ from app.stats.comparison import (
     Comparisons,
     Job,
     compare,
+    format_factor,
 )
 
 
@@ -160,3 +161,12 @@ def test_forgotten_runs_keep_their_rows_figures_and_measure_no_new_runs():
 def test_keep_must_be_positive():
     with pytest.raises(ValueError, match="at least 1"):
         Comparisons(keep=0)
+
+
+@pytest.mark.parametrize(
+    ("factor", "text"),
+    [(1.966, "1.97×"), (0.1, "0.10×"), (0.0049, "0.0049×"), (12.345, "12.35×")],
+)
+def test_a_factor_far_below_one_keeps_its_digits(factor, text):
+    assert format_factor(factor) == text
+    assert format_factor(factor, "x") == text.replace("×", "x")

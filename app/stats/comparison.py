@@ -71,7 +71,7 @@ class Comparison:
             return NO_ONE_WORKER_RUN
         if against.of_itself:
             return "1.00× (the baseline)"
-        return f"{against.factor:.2f}×  ({against.efficiency:.0%} per worker)"
+        return f"{format_factor(against.factor)}  ({against.efficiency:.0%} per worker)"
 
     def serial_text(self) -> str:
         """'2.05×' against a serial run of the same job, or '' when there is none."""
@@ -80,7 +80,13 @@ class Comparison:
             return ""
         if against.of_itself:
             return "1.00× (serial)"
-        return f"{against.factor:.2f}×"
+        return format_factor(against.factor)
+
+
+def format_factor(factor: float, times: str = "×") -> str:
+    """A speedup as text: '1.97×'; below 0.1 with two significant digits ('0.0047×'), so that a
+    run hundreds of times slower does not read as '0.00×'."""
+    return f"{factor:.2f}{times}" if factor >= 0.1 else f"{factor:.2g}{times}"
 
 
 def why_not_comparable(run: RunSummary) -> str | None:
