@@ -382,16 +382,19 @@ def format_summary(summary) -> str:
 
 def _sweep(args: argparse.Namespace) -> int:
     from app.engine.config import parse_int_list
-    from app.stats import efficiency, speedup
 
     try:
         worker_counts = parse_int_list(args.workers, "--workers", "1,2,4")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     executors = [name.strip() for name in args.executor.split(",")]
-    configs = [
-        _config(args, executor, workers) for executor in executors for workers in worker_counts
-    ]
+    # Each setting once: serial is one worker whatever --workers says, so `serial` with
+    # `--workers 1,2` would otherwise run the same serial job twice.
+    configs = list(
+        dict.fromkeys(
+            _config(args, executor, workers) for executor in executors for workers in worker_counts
+        )
+    )
     rows = []
     for config in configs:
         label = f"{config.executor} x{config.workers} "
@@ -400,12 +403,21 @@ def _sweep(args: argparse.Namespace) -> int:
             print(f"{PROGRAM}: {summary.error}", file=sys.stderr)
             return EXIT_FAILED
         rows.append(summary)
+    _print_sweep(args.workload, rows, as_json=args.json)
+    return EXIT_OK if all(r.failed == 0 for r in rows) else EXIT_FAILED
+
+
+def _print_sweep(workload: str, runs: list, as_json: bool) -> None:
+    """The sweep's table: each run against 1 worker of its own executor and against a serial
+    run, by the rules of `app.stats.comparison`; a run with no such baseline says so."""
+    from app.stats.comparison import NO_ONE_WORKER_RUN, compare, format_factor
+
+    def named(against) -> str | None:
+        return None if against is None else f"{against.baseline.executor} x1"
+
     table = []
-    for summary in rows:
-        baseline = next(
-            (r for r in rows if r.executor == summary.executor and r.workers == 1), rows[0]
-        )
-        gain = speedup(baseline.wall_s, summary.wall_s)
+    for row in compare(runs):
+        summary, one, serial = row.run, row.against_one_worker, row.against_serial
         table.append(
             {
                 "executor": summary.executor,
@@ -415,27 +427,37 @@ def _sweep(args: argparse.Namespace) -> int:
                 "failed": summary.failed,
                 "wall_s": summary.wall_s,
                 "throughput": summary.throughput,
-                "speedup": gain,
-                "efficiency": efficiency(gain, summary.workers),
-                "baseline": f"{baseline.executor} x{baseline.workers}",
+                "speedup": None if one is None else one.factor,
+                "efficiency": None if one is None else one.efficiency,
+                "baseline": named(one),
+                "speedup_vs_serial": None if serial is None else serial.factor,
+                "serial_baseline": named(serial),
+                "not_compared": row.not_compared or (NO_ONE_WORKER_RUN if one is None else None),
             }
         )
-    if args.json:
-        print(json.dumps({"workload": args.workload, "rows": table}))
-    else:
-        print(
-            f"{args.workload}: {rows[0].tasks:,} tasks; speedup against 1 worker of the same kind"
+    if as_json:
+        print(json.dumps({"workload": workload, "rows": table}))
+        return
+    with_serial = any(row["speedup_vs_serial"] is not None for row in table)
+    against = "1 worker of the same kind" + (", and against serial" if with_serial else "")
+    print(f"{workload}: {runs[0].tasks:,} tasks; speedup against {against}")
+    print(
+        f"  {'executor':<9} {'workers':>7} {'wall s':>8} {'tasks/s':>12} "
+        f"{'speedup':>15} {'efficiency':>10}" + (f" {'vs serial':>9}" if with_serial else "")
+    )
+    for row in table:
+        if row["speedup"] is None:
+            gain, share = row["not_compared"], "-"
+        else:
+            gain, share = format_factor(row["speedup"], "x"), f"{row['efficiency']:.0%}"
+        line = (
+            f"  {row['executor']:<9} {row['workers']:>7} {row['wall_s']:>8.3f} "
+            f"{row['throughput']:>12,.1f} {gain:>15} {share:>10}"
         )
-        print(
-            f"  {'executor':<9} {'workers':>7} {'wall s':>8} {'tasks/s':>12} "
-            f"{'speedup':>8} {'efficiency':>10}"
-        )
-        for row in table:
-            print(
-                f"  {row['executor']:<9} {row['workers']:>7} {row['wall_s']:>8.3f} "
-                f"{row['throughput']:>12,.1f} {row['speedup']:>7.2f}x {row['efficiency']:>10.0%}"
-            )
-    return EXIT_OK if all(r.failed == 0 for r in rows) else EXIT_FAILED
+        if with_serial:
+            serial = row["speedup_vs_serial"]
+            line += f" {'-' if serial is None else format_factor(serial, 'x'):>9}"
+        print(line)
 
 
 def _selftest(args: argparse.Namespace) -> int:

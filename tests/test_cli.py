@@ -75,8 +75,44 @@ def test_sweep_reports_speedup_and_efficiency_per_row():
     ]  # fmt: skip
     assert rows[0]["speedup"] == pytest.approx(1.0)
     for row in rows:
+        assert row["baseline"] == f"{row['executor']} x1"
         assert row["completed"] == 2000
         assert row["efficiency"] == pytest.approx(row["speedup"] / row["workers"])
+
+
+@pytest.mark.timeout(60)
+def test_sweep_without_a_one_worker_run_says_so_instead_of_a_made_up_speedup(capsys):
+    code = cli.main(["sweep", "--workload", "primes", "--tasks", "4", "--workers", "2,4",
+                     "--executor", "thread"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    table = out.splitlines()[2:]
+    assert len(table) == 2
+    for line in table:
+        assert "no 1-worker run" in line
+        assert "1.00x" not in line and "%" not in line
+    code = cli.main(["sweep", "--workload", "primes", "--tasks", "4", "--workers", "2",
+                     "--executor", "thread", "--json"])  # fmt: skip
+    (row,) = json.loads(capsys.readouterr().out)["rows"]
+    assert code == 0
+    assert (row["speedup"], row["efficiency"], row["baseline"]) == (None, None, None)
+    assert row["not_compared"] == "no 1-worker run"
+
+
+@pytest.mark.timeout(60)
+def test_sweep_compares_with_a_serial_run_of_the_same_job(capsys):
+    code = cli.main(["sweep", "--workload", "power", "--tasks", "2000", "--workers", "1,2",
+                     "--executor", "thread,serial", "--json"])  # fmt: skip
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert code == 0
+    assert [(row["executor"], row["workers"]) for row in rows] == [
+        ("thread", 1), ("thread", 2), ("serial", 1),
+    ], "serial runs once: it is one worker whatever --workers says"  # fmt: skip
+    serial = rows[-1]
+    for row in rows:
+        assert row["serial_baseline"] == "serial x1"
+        assert row["speedup_vs_serial"] == pytest.approx(serial["wall_s"] / row["wall_s"])
+        assert row["baseline"] == f"{row['executor']} x1"
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from PySide6.QtGui import QKeySequence
 
 from app.engine import Run, RunConfig, cpu_count
 from app.gui.event_log import EventLog
+from app.gui.history import COLUMNS
 from app.gui.settings import SettingsStore, default_settings
 from app.gui.window import MainWindow
 from app.workloads import WORKLOADS
@@ -23,6 +24,7 @@ from tests import sample_tasks
 from tests.conftest import FREEZE_MS, assert_selftest_ok_but_for_load, worker_children
 
 REPO = Path(__file__).resolve().parent.parent
+SPEEDUP = COLUMNS.index("Speedup")
 
 
 def configure(win, workload, tasks, executor="process", workers=2, chunksize=0) -> None:
@@ -59,7 +61,7 @@ def test_start_and_stop_by_clicks(qtbot, window):
     assert not window.running
     assert window.controls.start_button.isEnabled()
     assert not window.controls.stop_button.isEnabled()
-    assert "stopped, not compared" in window.history.rows()[-1][-1]
+    assert "stopped, not compared" in window.history.rows()[-1][SPEEDUP]
 
 
 @pytest.mark.timeout(60)
@@ -169,14 +171,14 @@ def test_kill_is_only_offered_for_process_runs(qtbot, window):
 def test_history_shows_measured_speedup_against_one_worker(qtbot, window):
     configure(window, "primes", 8, executor="thread", workers=2)
     run_to_end(qtbot, window)
-    assert window.history.rows()[-1][-1] == "run with 1 worker to compare"
+    assert window.history.rows()[-1][SPEEDUP] == "no 1-worker run"
     configure(window, "primes", 8, executor="thread", workers=1)
     one = run_to_end(qtbot, window)
     rows = window.history.rows()
-    assert rows[-1][-1] == "1.00× (the baseline)"
+    assert rows[-1][SPEEDUP] == "1.00× (the baseline)"
     # The earlier 2-worker run now has its baseline: speedup = one worker's time / its time.
-    two = window.history.runs[0].summary
-    assert rows[0][-1].startswith(f"{one.wall_s / two.wall_s:.2f}×")
+    two = window.history.runs[0].run
+    assert rows[0][SPEEDUP].startswith(f"{one.wall_s / two.wall_s:.2f}×")
     assert rows[0][:4] == ["primes", "thread", "2", "8"]
     assert "speedup" in window.event_log.items()[-1][1]
 

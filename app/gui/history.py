@@ -1,12 +1,12 @@
 """The table of finished runs, so a class can compare them: speedup, processes vs threads.
 
-Every number in the table is measured. Speedup is only shown against a real one-worker run of
-the same workload, task count and executor; until there is one, the cell says how to get it.
+Every number in the table is measured, by the rules of `app.stats.comparison`: speedup against
+a real 1-worker run of the same job and executor (until there is one, the cell says so), and
+against a serial run of the same job when there is one. A row keeps the figures it was first
+measured with; a later 1-worker run measures later rows only.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -20,66 +20,38 @@ from PySide6.QtWidgets import (
 
 from app.engine.records import RunSummary
 from app.gui.theme import caption_label
-from app.stats import efficiency, speedup
+from app.stats.comparison import NO_ONE_WORKER_RUN, Comparison, Comparisons
 
 MAX_ROWS = 100
-NO_BASELINE = "run with 1 worker to compare"
-COLUMNS = ("Workload", "Executor", "Workers", "Tasks", "Wall time", "Tasks/s", "Speedup")
+NO_BASELINE = NO_ONE_WORKER_RUN
+COLUMNS = (
+    "Workload",
+    "Executor",
+    "Workers",
+    "Tasks",
+    "Wall time",
+    "Tasks/s",
+    "Speedup",
+    "Against serial",
+)
 RIGHT_ALIGNED = (2, 3, 4, 5)  # the numbers
+SPEEDUP_COLUMNS = (6, 7)  # the cells a later baseline can fill in
+ROWS_SHOWN = 5  # at least this many rows fit: the GIL lesson compares four runs
 
 
-@dataclass(frozen=True, slots=True)
-class FinishedRun:
-    summary: RunSummary
-
-    @property
-    def comparable(self) -> bool:
-        """Only complete runs are fair to compare: a stopped run did less work."""
-        s = self.summary
-        return not s.stopped and s.error is None and s.completed + s.failed == s.tasks
-
-    def same_experiment(self, other: FinishedRun) -> bool:
-        a, b = self.summary, other.summary
-        return (a.workload, a.tasks, a.executor) == (b.workload, b.tasks, b.executor)
-
-
-def baseline_for(run: FinishedRun, runs: list[FinishedRun]) -> FinishedRun | None:
-    """The latest complete 1-worker run of the same workload, task count and executor."""
-    for candidate in reversed(runs):
-        if (
-            candidate.summary.workers == 1
-            and candidate.comparable
-            and candidate.same_experiment(run)
-        ):
-            return candidate
-    return None
-
-
-def speedup_text(run: FinishedRun, runs: list[FinishedRun]) -> str:
-    if not run.comparable:
-        return "stopped, not compared" if run.summary.stopped else "did not finish"
-    baseline = baseline_for(run, runs)
-    if baseline is None or run.summary.wall_s <= 0:
-        return NO_BASELINE
-    if baseline is run:
-        return "1.00× (the baseline)"
-    factor = speedup(baseline.summary.wall_s, run.summary.wall_s)
-    share = efficiency(factor, run.summary.workers)
-    return f"{factor:.2f}×  ({share:.0%} per worker)"
-
-
-def row_cells(run: FinishedRun, runs: list[FinishedRun]) -> tuple[str, ...]:
+def row_cells(run: Comparison) -> tuple[str, ...]:
     """The texts of one row of the table, in the order of `COLUMNS`."""
-    s = run.summary
+    s = run.run
     done = s.completed + s.failed
     return (
         s.workload,
         s.executor,
         str(s.workers),
-        f"{s.tasks:,}" if run.comparable else f"{done:,} of {s.tasks:,}",
+        f"{s.tasks:,}" if run.not_compared is None else f"{done:,} of {s.tasks:,}",
         f"{s.wall_s:.2f} s",
         f"{s.throughput:,.1f}",
-        speedup_text(run, runs),
+        run.speedup_text(),
+        run.serial_text(),
     )
 
 
@@ -88,10 +60,11 @@ class HistoryTable(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # One line, not wrapped: a wrapped caption would squeeze the table below its rows.
         caption = caption_label(
             "Run history",
-            "Run once with 1 worker, then with more: the last column says how many times "
-            "faster. Then try threads instead of processes.",
+            "Run with 1 worker, then more: Speedup says how many times faster. Then try threads.",
+            wrap=False,
         )
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -105,49 +78,63 @@ class HistoryTable(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.resizeColumnsToContents()  # the headings' widths, while the table is empty
+        # Rows as tall as the text needs, and room for `ROWS_SHOWN` of them whatever the
+        # splitter does: the GIL lesson compares four runs, and a class should see them at once.
+        rows = self.table.verticalHeader()
+        rows.setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.setMinimumHeight(
+            header.sizeHint().height()
+            + ROWS_SHOWN * rows.defaultSectionSize()
+            + 2 * self.table.frameWidth()
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(caption)
         layout.addWidget(self.table, 1)
-        self.runs: list[FinishedRun] = []
+        self._comparisons = Comparisons(keep=MAX_ROWS)
 
-    def add(self, summary: RunSummary) -> FinishedRun:
-        """Append a row, drop the oldest beyond `MAX_ROWS`, and rewrite only the speedups that
-        changed: the cost of an add does not grow with the table."""
-        run = FinishedRun(summary)
-        self.runs.append(run)
-        dropped = self.runs[:-MAX_ROWS]
-        del self.runs[:-MAX_ROWS]
-        for _ in dropped:
+    @property
+    def runs(self) -> list[Comparison]:
+        """The rows' runs with their figures, oldest first."""
+        return list(self._comparisons)
+
+    def add(self, summary: RunSummary) -> Comparison:
+        """Append a row, drop the oldest beyond `MAX_ROWS`, and fill in only the speedups of
+        earlier rows that were waiting for the baseline this run is: the cells an add writes do
+        not grow with the table, and no row is measured again against a newer baseline."""
+        dropped, changed = self._comparisons.add(summary)
+        for _ in range(dropped):
             self.table.removeRow(0)
         row = self.table.rowCount()
         self.table.insertRow(row)
-        for column, text in enumerate(row_cells(run, self.runs)):
+        run = self._comparisons[row]
+        for column, text in enumerate(row_cells(run)):
             item = QTableWidgetItem(text)
             if column in RIGHT_ALIGNED:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(row, column, item)
         self._widen_columns_for(row)
-        # Only a 1-worker run, arriving or leaving, changes the speedup of other rows, and only
-        # of rows of the same experiment.
-        for changed in (run, *dropped):
-            if changed.summary.workers == 1 and changed.comparable:
-                self._rewrite_speedups(changed)
+        for earlier in changed:
+            if earlier != row:
+                self._rewrite_speedups(earlier)
         self.table.scrollToBottom()
         return run
 
-    def speedup_text(self, run: FinishedRun) -> str:
-        return speedup_text(run, self.runs)
+    def speedup_text(self, run: Comparison) -> str:
+        """The speedup of a run, as its row shows it, with the serial figure when there is one."""
+        against_serial = run.serial_text()
+        if against_serial and run.against_serial and not run.against_serial.of_itself:
+            return f"{run.speedup_text()}; {against_serial} against serial"
+        return run.speedup_text()
 
-    def _rewrite_speedups(self, experiment: FinishedRun) -> None:
-        last = len(COLUMNS) - 1
-        for row, run in enumerate(self.runs):
-            if run.same_experiment(experiment):
-                item = self.table.item(row, last)
-                text = speedup_text(run, self.runs)
-                if item.text() != text:
-                    item.setText(text)
+    def _rewrite_speedups(self, row: int) -> None:
+        cells = row_cells(self._comparisons[row])
+        for column in SPEEDUP_COLUMNS:
+            item = self.table.item(row, column)
+            if item.text() != cells[column]:
+                item.setText(cells[column])
+        self._widen_columns_for(row)
 
     def _widen_columns_for(self, row: int) -> None:
         header = self.table.horizontalHeader()
