@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.control import SAMPLE_EVERY_S, RunController
-from app.engine import RunConfig
+from app.engine import Progress, RunConfig
 from app.engine.records import (
     PoolRestarted,
     RunFinished,
@@ -20,7 +20,6 @@ from app.engine.records import (
     WorkerStarted,
     WorkerSummary,
 )
-from app.engine.run import Progress
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
