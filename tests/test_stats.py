@@ -12,8 +12,10 @@ from app.engine.records import (
     TaskFailed,
     WorkerDied,
     WorkerStarted,
+    WorkerSummary,
 )
 from app.stats import (
+    EMPTY,
     TOTAL,
     RunStats,
     Timeline,
@@ -133,6 +135,53 @@ def test_pool_restart_retires_old_workers_and_new_ones_get_new_slots():
         ("4", 3, True),
     ]
     assert stats.retried == 1
+
+
+def test_each_worker_knows_when_it_started_left_and_whether_it_died():
+    stats = RunStats(10)
+    stats.add(started("1", 0.1))
+    stats.add(started("2", 0.2))
+    stats.add(WorkerDied("1", 1, "Worker-1", -9, 1.0, running=(3,)))
+    stats.add(PoolRestarted(at=1.0, retried=1, requeued=4))
+    stats.add(started("3", 1.3))
+    stats.add(WorkerDied("9", 9, "Worker-9", -9, 1.4, running=()))  # died before its hello
+    lives = [(w.worker, w.started_at, w.gone_at, w.died) for w in stats.workers]
+    assert lives == [
+        ("1", 0.1, 1.0, True),
+        ("2", 0.2, 1.0, False),  # gone with its pool, did not die
+        ("3", 1.3, None, False),
+        ("9", 1.4, 1.4, True),
+    ]
+
+
+def test_snapshot_holds_one_frame_for_the_charts():
+    stats = RunStats(100, window_s=1.0)
+    stats.add(started("1", 0.0))
+    stats.add(block("1", 0.0, 1.0, count=4))
+    stats.sample(1.0)
+    frame = stats.snapshot(1.0)
+    assert [w.worker for w in frame.workers] == ["1"]
+    assert frame.now == 1.0 and frame.done == 4 and not frame.final
+    assert frame.rates == {"1": pytest.approx(4.0)}
+    assert frame.series["1"] == ((1.0,), (4.0,))
+    assert [b.count for b in frame.timeline] == [4]
+    stats.add(block("1", 1.0, 2.0, count=6))
+    stats.sample(2.0)
+    assert frame.done == 4 and len(frame.timeline) == 1  # an earlier frame stays as it was
+    assert stats.snapshot(2.0).series[TOTAL] == ((1.0, 2.0), (4.0, 6.0))
+
+
+def test_final_snapshot_shows_each_workers_average_over_the_whole_run():
+    stats = RunStats(10)
+    stats.add(block("1", 0.0, 1.0, count=10))
+    per_worker = (WorkerSummary("1", 1, "Worker-1", 10, 0, 1.0, 3.3, 0.33),)
+    stats.add(RunFinished(summary(per_worker=per_worker)))
+    frame = stats.snapshot(3.0)
+    assert frame.final and frame.rates == {"1": 3.3}
+
+
+def test_the_empty_snapshot_has_no_workers():
+    assert EMPTY.workers == () and EMPTY.done == 0 and not EMPTY.final
 
 
 def test_run_finished_keeps_the_summary():

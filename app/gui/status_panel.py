@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.control import Books
 from app.gui.theme import scaled_font
 
 TILES = (
@@ -84,6 +85,18 @@ class StatusPanel(QWidget):
         self.values["elapsed"].setText(format_seconds(elapsed_s))
         self.values["eta"].setText("—" if eta_s is None else format_seconds(eta_s))
         self.values["throughput"].setText("—" if throughput is None else format_rate(throughput))
+
+    def show(self, books: Books) -> None:
+        """Show one tick's numbers."""
+        self.show_books(
+            books.done,
+            books.failed,
+            books.retried,
+            books.total,
+            books.elapsed_s,
+            books.eta_s,
+            books.rate,
+        )
 
     def reset(self, total: int) -> None:
         self.show_books(0, 0, 0, total, 0.0, None, None)

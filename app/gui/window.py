@@ -1,10 +1,10 @@
 """The main window: what to run on the left, what the pool is doing on the right.
 
-The window owns at most one `Run` at a time and never waits for it. A QTimer on the GUI thread
-ticks about 30 times a second: it takes what `Run.poll()` has (poll never blocks and stops
-after a few milliseconds of work), feeds it to `RunStats`, and redraws, with the slower charts
-redrawn less often. `Run.start()` returns at once: the pool and the inputs are made on the
-engine's supervisor thread.
+The window shows at most one run at a time and never waits for it. A `RunController` owns the
+run's life; a QTimer on the GUI thread calls its `tick()` about 30 times a second (the run's
+`poll()` never blocks) and shows the frame it returns: new records in the event log, the
+numbers in the status line, and one chart redrawn per tick, in turn. `Run.start()` returns at
+once: the pool and the inputs are made on the engine's supervisor thread.
 """
 
 from __future__ import annotations
@@ -28,15 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.control import RunController
 from app.engine import ConfigError, Run, RunConfig, cpu_count, describe_exit
-from app.engine.records import (
-    PoolRestarted,
-    RunSummary,
-    Segment,
-    WorkerDied,
-    WorkerStarted,
-)
-from app.gui.charts import ThroughputBarsChart, ThroughputLinesChart, TimelineChart
+from app.engine.records import RunSummary
+from app.gui.charts import CHARTS, ChartPanel, chart_rows
 from app.gui.controls import WORKER_NICENESS, ControlPanel
 from app.gui.event_log import EventLog
 from app.gui.history import HistoryTable
@@ -46,8 +41,6 @@ from app.stats import RunStats, format_duration, format_rate
 
 TITLE = "Multiprocessing Playground"
 TICK_MS = 33  # ~30 frames a second: smooth to the eye, and leaves the GUI thread mostly idle
-SAMPLE_EVERY_S = 0.2  # a point on the throughput-over-time chart; 600 points = 2 minutes
-CHARTS = ("bars", "timeline", "lines")  # redrawn in turn, one per tick
 
 
 class MainWindow(QMainWindow):
@@ -66,9 +59,10 @@ class MainWindow(QMainWindow):
 
         self.controls = ControlPanel()
         self.status = StatusPanel()
-        self.bars_chart = ThroughputBarsChart()
-        self.lines_chart = ThroughputLinesChart()
-        self.timeline_chart = TimelineChart()
+        self.charts: list[ChartPanel] = [chart_class() for chart_class in CHARTS]
+        named = {chart.name: chart for chart in self.charts}  # for tests and the self-test
+        self.bars_chart, self.lines_chart = named["bars"], named["lines"]
+        self.timeline_chart = named["timeline"]
         self.event_log = EventLog()
         self.history = HistoryTable()
         self._build_layout()
@@ -89,18 +83,8 @@ class MainWindow(QMainWindow):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._on_tick)
 
-        self._run: Run | None = None
-        self._config: RunConfig | None = None
-        self.stats: RunStats | None = None
-        self._stopping = False
+        self.controller: RunController[ChartPanel] = RunController(self.charts)
         self._closing = False
-        self._lifetimes: dict[str, tuple[float, float | None]] = {}
-        self._died: set[str] = set()
-        self._last_sample_at = -1.0
-        self._data_shown = False
-        self._frame = 0
-        self._finishing = False  # the run is over; its last frames are being drawn
-        self._final_draws: list[str] = []
         self.last_summary: RunSummary | None = None
         self.tick_ms: deque[float] = deque(
             maxlen=5000
@@ -117,17 +101,13 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.controls)
         left_layout.addWidget(self.event_log, 1)
 
-        charts_row = QSplitter(Qt.Orientation.Horizontal)
-        charts_row.addWidget(self.bars_chart)
-        charts_row.addWidget(self.lines_chart)
-        charts_row.setSizes([500, 500])
         self._right_splitter = QSplitter(Qt.Orientation.Vertical)
-        self._right_splitter.addWidget(charts_row)
-        self._right_splitter.addWidget(self.timeline_chart)
+        self._chart_rows = chart_rows(self.charts)
+        for row in self._chart_rows:
+            self._right_splitter.addWidget(row)
+            self._right_splitter.setStretchFactor(self._right_splitter.count() - 1, 4)
         self._right_splitter.addWidget(self.history)
-        self._right_splitter.setStretchFactor(0, 4)
-        self._right_splitter.setStretchFactor(1, 4)
-        self._right_splitter.setStretchFactor(2, 2)
+        self._right_splitter.setStretchFactor(self._right_splitter.count() - 1, 2)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -139,7 +119,6 @@ class MainWindow(QMainWindow):
         self._main_splitter.addWidget(right)
         self._main_splitter.setStretchFactor(0, 0)
         self._main_splitter.setStretchFactor(1, 1)
-        self._charts_row = charts_row
         for splitter in self._splitters():
             splitter.setChildrenCollapsible(False)
         central = QWidget()
@@ -149,7 +128,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _splitters(self) -> tuple[QSplitter, ...]:
-        return (self._main_splitter, self._right_splitter, self._charts_row)
+        rows = [row for row in self._chart_rows if isinstance(row, QSplitter)]
+        return (self._main_splitter, self._right_splitter, *rows)
 
     def _build_menus(self) -> None:
         run_menu = self.menuBar().addMenu("&Run")
@@ -201,12 +181,16 @@ class MainWindow(QMainWindow):
 
     @property
     def run(self) -> Run | None:
-        return self._run
+        return self.controller.run
+
+    @property
+    def stats(self) -> RunStats | None:
+        return self.controller.stats
 
     @property
     def running(self) -> bool:
         """True from Start until the run's last event (RunFinished) has been shown."""
-        return self._run is not None and not self._run.finished
+        return self.controller.running
 
     def start_run(self) -> None:
         """The Start button's slot: check the controls and start a run. `Run.start()` returns at
@@ -219,24 +203,12 @@ class MainWindow(QMainWindow):
             self.event_log.add(f"Cannot start: {error}", "error")
             self.status.show_state(f"Cannot start: {error}")
             return
-        run = Run(config)
-        self._config = config
-        self.stats = RunStats(config.task_count)
-        self._lifetimes = {}
-        self._died = set()
-        self._last_sample_at = -1.0
-        self._data_shown = False
-        self._frame = 0
-        self._finishing = False  # the run is over; its last frames are being drawn
-        self._final_draws: list[str] = []
-        self._stopping = False
-        for chart in (self.bars_chart, self.lines_chart, self.timeline_chart):
+        for chart in self.charts:
             chart.reset()
         self.status.reset(config.task_count)
         self.event_log.new_run()
         self.event_log.add(f"Run started: {describe_config(config)}", "info")
-        self._run = run
-        run.start()
+        self.controller.start(config)
         self.status.show_state(f"Running: {describe_config(config)}")
         self._sync_buttons()
         self._timer.start()
@@ -244,31 +216,26 @@ class MainWindow(QMainWindow):
 
     def stop_run(self) -> None:
         """Ask the run to stop; the window keeps ticking until the run says it has finished."""
-        if not self.running or self._stopping:
-            return
-        self._stopping = True
-        self._run.stop()
-        self.event_log.add("You pressed Stop: stopping the workers …", "user")
-        self.status.show_state("Stopping …")
-        self._sync_buttons()
+        if self.controller.stop():
+            self.event_log.add("You pressed Stop: stopping the workers …", "user")
+            self.status.show_state("Stopping …")
+            self._sync_buttons()
 
     def kill_worker(self) -> None:
         """Classroom demo: kill one worker process, as if it had crashed."""
-        run = self._run
-        if run is None or run.finished or self._stopping or run.config.executor != "process":
+        if not self.controller.can_kill:
             return
-        pid = run.kill_worker()
+        pid = self.controller.kill_worker()
         if pid is None:
             self.event_log.add("No worker process to kill right now (pool starting).", "user")
         else:
             self.event_log.add(f"You killed worker pid {pid} (SIGKILL).", "user")
 
     def _sync_buttons(self) -> None:
-        running = self.running
-        can_kill = running and self._config is not None and self._config.executor == "process"
-        self.controls.set_running(running, can_kill=can_kill, stopping=self._stopping)
+        running, stopping = self.running, self.controller.stopping
+        self.controls.set_running(running, can_kill=self.controller.can_kill, stopping=stopping)
         self.start_action.setEnabled(not running)
-        self.stop_action.setEnabled(running and not self._stopping)
+        self.stop_action.setEnabled(running and not stopping)
         self.kill_action.setEnabled(self.controls.kill_button.isEnabled())
 
     # ------------------------------------------------------------------ the tick
@@ -279,97 +246,30 @@ class MainWindow(QMainWindow):
         self.tick_ms.append((time.perf_counter() - began) * 1000)
 
     def _tick(self) -> None:
-        run, stats = self._run, self.stats
-        if run is None or stats is None:
+        frame = self.controller.tick()
+        if frame is None:
             self._timer.stop()
             return
-        if not self._finishing:
-            for event in run.poll():
-                stats.add(event)
-                if type(event) is not Segment:  # Segments are many and only for the charts
-                    self._note_event(event)
-            if run.finished:
-                self._finishing = True
-                self._final_draws = list(CHARTS)
-        now = run.summary.wall_s if self._finishing else run.elapsed
-        if not self._finishing and now - self._last_sample_at >= SAMPLE_EVERY_S:
-            self._last_sample_at = now
-            stats.sample(now)
-        self._draw_status(run, stats, now)
-        workers = stats.workers
-        if workers:
-            # One chart per tick, in turn: each chart is redrawn 10 times a second, and no
-            # single tick (with the scene updates it causes) keeps the GUI thread for long.
-            if self._finishing:
-                chart = self._final_draws.pop(0)
-            else:
-                chart = CHARTS[self._frame % len(CHARTS)]
-                self._frame += 1
-            self._draw_chart(chart, run, stats, workers, now)
-            if not self._data_shown and stats.done > 0 and chart != "lines":
-                self._data_shown = True
-                self.chart_data_shown.emit()
-        if self._finishing and not (workers and self._final_draws):
-            self._finish(run.summary)
-
-    def _note_event(self, event: object) -> None:
-        self.event_log.add_event(event)
-        if isinstance(event, WorkerStarted):
-            self._lifetimes[event.worker] = (event.at, None)
-        elif isinstance(event, WorkerDied):
-            self._died.add(event.worker)
-            born, _ = self._lifetimes.get(event.worker, (event.at, None))
-            self._lifetimes[event.worker] = (born, event.at)
-        elif isinstance(event, PoolRestarted):
-            for key, (born, gone) in list(self._lifetimes.items()):
-                if gone is None and born <= event.at:
-                    self._lifetimes[key] = (born, event.at)
-
-    def _draw_status(self, run: Run, stats: RunStats, now: float) -> None:
-        progress = run.progress
-        if self._finishing:
-            summary = run.summary
-            total_rate = summary.throughput
-            eta = None if summary.stopped or summary.error else 0.0
-        else:
-            total_rate = stats.total_rate(now)
-            remaining = progress.total - progress.done
-            eta = remaining / total_rate if total_rate > 0 else None
-        self.status.show_books(
-            progress.done,
-            progress.failed,
-            progress.retried,
-            progress.total,
-            now,
-            eta,
-            total_rate if (stats.done or self._finishing) else None,
-        )
+        for event in frame.events:
+            self.event_log.add_event(event)
+        self.status.show(frame.books)
+        for chart in frame.charts:
+            chart.draw(frame.snapshot)
+        if frame.first_data:
+            self.chart_data_shown.emit()
+        if frame.finished is not None:
+            self._finish(frame.finished)
 
     def refresh_charts(self) -> None:
         """Draw every chart now (the ticks draw one per turn): for a consistent screenshot."""
-        run, stats = self._run, self.stats
-        if run is None or stats is None or not stats.workers:
+        snapshot = self.controller.snapshot()
+        if snapshot is None or not snapshot.workers:
             return
-        now = run.summary.wall_s if self._finishing else run.elapsed
-        for chart in CHARTS:
-            self._draw_chart(chart, run, stats, stats.workers, now)
-
-    def _draw_chart(self, chart: str, run: Run, stats: RunStats, workers: list, now: float) -> None:
-        if chart == "bars":
-            if self._finishing:
-                # At the end each bar shows the worker's measured average over the whole run.
-                rates = {w.worker: w.throughput for w in run.summary.per_worker}
-            else:
-                rates = stats.rates(now)
-            self.bars_chart.show_rates(workers, rates, self._died, final=self._finishing)
-        elif chart == "lines":
-            self.lines_chart.show_series(workers, stats.series())
-        else:
-            self.timeline_chart.show_timeline(workers, stats.timeline(), self._lifetimes, now)
+        for chart in self.charts:
+            chart.draw(snapshot)
 
     def _finish(self, summary: RunSummary) -> None:
         self._timer.stop()
-        self._finishing = False
         # The history keeps summaries, not the results of every task.
         summary = replace(summary, results=None)
         self.last_summary = summary
@@ -384,7 +284,6 @@ class MainWindow(QMainWindow):
                 f"Finished: {summary.tasks:,} {summary.workload} tasks in "
                 f"{format_duration(summary.wall_s)} ({format_rate(summary.throughput)})"
             )
-        self._stopping = False
         self._sync_buttons()
         self.run_finished.emit(summary)
 
@@ -418,8 +317,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         # Stop and go: the engine's supervisor thread ends the workers within a second.
         self._closing = True
-        if self._run is not None and not self._run.finished:
-            self._run.stop()
+        self.controller.stop()
         self._timer.stop()
         self._save_settings()
         event.accept()

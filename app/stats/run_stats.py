@@ -21,6 +21,7 @@ from app.engine.records import (
     WorkerDied,
     WorkerStarted,
 )
+from app.stats.snapshot import Snapshot
 from app.stats.timeline import Timeline
 from app.stats.window import SlidingRate
 
@@ -40,6 +41,9 @@ class WorkerView:
     failed: int
     busy_s: float  # time spent inside its blocks of work
     alive: bool  # False once it died or its pool was replaced
+    started_at: float = 0.0  # when it said hello (or first showed up), seconds since Start
+    gone_at: float | None = None  # when it died or its pool was replaced; None while alive
+    died: bool = False  # it died (rather than left with a pool that was replaced)
 
 
 class _Worker:
@@ -54,6 +58,7 @@ class _Worker:
         "failed",
         "busy_s",
         "alive",
+        "died",
         "started_at",
         "gone_at",
         "window",
@@ -72,6 +77,7 @@ class _Worker:
         self.failed = 0
         self.busy_s = 0.0
         self.alive = True
+        self.died = False
         self.started_at = at
         self.gone_at: float | None = None
         self.window = SlidingRate(window_s)
@@ -88,6 +94,9 @@ class _Worker:
             self.failed,
             self.busy_s,
             self.alive,
+            self.started_at,
+            self.gone_at,
+            self.died,
         )
 
     def leave(self, at: float) -> None:
@@ -128,6 +137,9 @@ class RunStats:
         self._newest_time = 0.0
         self._total_times: deque[float] = deque(maxlen=max_samples)
         self._total_rates: deque[float] = deque(maxlen=max_samples)
+        # Frozen copies for snapshots, made again only after what they copy has changed.
+        self._series_copy: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] | None = None
+        self._timeline_copy: tuple[Segment, ...] | None = None
 
     # -- feeding -------------------------------------------------------------------------
 
@@ -144,7 +156,9 @@ class RunStats:
             self.recent_failures.append(event)
         elif isinstance(event, WorkerDied):
             # A worker that died before saying hello still appears, so the death is visible.
-            self._worker(event.worker, event.pid, event.name, event.at).leave(event.at)
+            worker = self._worker(event.worker, event.pid, event.name, event.at)
+            worker.died = True
+            worker.leave(event.at)
             self.deaths += 1
             self._see_time(event.at)
         elif isinstance(event, PoolRestarted):
@@ -173,6 +187,7 @@ class RunStats:
         self._see_time(segment.end)
         worker.window.add(segment.start, segment.end, segment.count, self._newest_time)
         self._timeline.add(segment)
+        self._timeline_copy = None
 
     def _worker(self, key: str, pid: int, name: str, at: float) -> _Worker:
         worker = self._workers.get(key)
@@ -237,6 +252,7 @@ class RunStats:
                 worker.sample_rates.append(rate)
         self._total_times.append(now)
         self._total_rates.append(total)
+        self._series_copy = None
 
     def series(self) -> dict[str, tuple[list[float], list[float]]]:
         """Copies of the sampled rates: worker key -> (times, rates), then "total" last."""
@@ -251,3 +267,26 @@ class RunStats:
     def timeline(self) -> list[Segment]:
         """The newest blocks of work, at most `max_segments` (see app.stats.timeline)."""
         return self._timeline.blocks()
+
+    def snapshot(self, now: float) -> Snapshot:
+        """One frame for the charts at `now`; once the run has finished (RunFinished came),
+        its rates are each worker's average over the whole run, as the summary measured it."""
+        if self._series_copy is None:
+            self._series_copy = {
+                key: (tuple(times), tuple(rates)) for key, (times, rates) in self.series().items()
+            }
+        if self._timeline_copy is None:
+            self._timeline_copy = tuple(self._timeline.blocks())
+        if self.summary is not None:
+            rates = {worker.worker: worker.throughput for worker in self.summary.per_worker}
+        else:
+            rates = self.rates(now)
+        return Snapshot(
+            now=now,
+            workers=tuple(self.workers),
+            rates=rates,
+            series=self._series_copy,
+            timeline=self._timeline_copy,
+            done=self.done,
+            final=self.summary is not None,
+        )

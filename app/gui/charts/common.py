@@ -1,4 +1,5 @@
-"""What every chart shares: a title, a one-line caption for students, and a styled plot.
+"""What every chart shares: a title, a one-line caption for students, a styled plot, and the
+contract the window draws it by: `reset()` before a run, `draw(snapshot)` for each frame.
 
 Moving an axis range is the most expensive thing a pyqtgraph plot does (every axis re-lays
 out its ticks), so ranges only move in steps to "nice" round values, and only when they change.
@@ -7,13 +8,15 @@ out its ticks), so ranges only move in steps to "nice" round values, and only wh
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from app.gui.theme import MUTED_TEXT_COLOUR, caption_html, caption_label, scaled_font
-from app.stats import WorkerView
+from app.stats import Snapshot, WorkerView
 
 NICE_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 WIDEST_WORKER_NAME = "SpawnPoolWorker-10"
@@ -36,7 +39,16 @@ def nice_ceiling(value: float, smallest: float = 1.0) -> float:
 
 
 class ChartPanel(QWidget):
-    """A chart with a bold title and a caption that says what a student is looking at."""
+    """A chart with a bold title and a caption that says what a student is looking at.
+
+    A chart makes its plot items once; `draw` only gives them new data, so a frame costs the
+    same at the end of a long run as at its start.
+    """
+
+    name = ""  # what the chart is called in the registry (app.gui.charts.CHARTS)
+    row = 0  # which row of charts in the window it sits in, left to right in registry order
+    # Whether a frame with finished tasks shows them at once: the window's chart_data_shown.
+    shows_first_data = True
 
     def __init__(self, title: str, caption: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +77,14 @@ class ChartPanel(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.plot_widget, 1)
 
+    def reset(self) -> None:
+        """Empty the chart for a new run."""
+        raise NotImplementedError
+
+    def draw(self, snapshot: Snapshot) -> None:
+        """Show one frame of the run."""
+        raise NotImplementedError
+
     def set_axis_label(self, side: str, text: str) -> None:
         size = f"{scaled_font(0).pointSize()}pt"
         self.plot.setLabel(side, text, **{"font-size": size, "color": "#111111"})
@@ -89,3 +109,20 @@ class ChartPanel(QWidget):
         if self._y_range != (low, high):
             self._y_range = (low, high)
             self.plot.setYRange(low, high, padding=0)
+
+
+def chart_rows(charts: Sequence[ChartPanel]) -> list[QWidget]:
+    """The charts laid out in rows, top to bottom by their `row`: a row of one chart is that
+    chart; several in a row share its width in a splitter, left to right in registry order."""
+    rows: list[QWidget] = []
+    for row in sorted({chart.row for chart in charts}):
+        in_row = [chart for chart in charts if chart.row == row]
+        if len(in_row) == 1:
+            rows.append(in_row[0])
+            continue
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        for chart in in_row:
+            splitter.addWidget(chart)
+        splitter.setSizes([500] * len(in_row))
+        rows.append(splitter)
+    return rows

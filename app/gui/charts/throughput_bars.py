@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor
 
 from app.gui.charts.common import ChartPanel, nice_ceiling, worker_label
 from app.gui.theme import scaled_font, worker_colour
-from app.stats import WorkerView, format_rate
+from app.stats import Snapshot, WorkerView, format_rate
 
 LIVE_CAPTION = "One bar per worker: tasks it finished per second over the last 2 s."
 FINAL_CAPTION = "One bar per worker: its tasks per second averaged over the whole run."
@@ -21,6 +21,8 @@ BAR_HEIGHT = 0.45  # of a row one unit high; the upper part holds the label
 
 
 class ThroughputBarsChart(ChartPanel):
+    name = "bars"
+
     def __init__(self) -> None:
         super().__init__("Throughput per worker", LIVE_CAPTION)
         self.set_axis_label("bottom", "tasks per second")
@@ -47,15 +49,14 @@ class ThroughputBarsChart(ChartPanel):
         self.set_x_range(0, 1)
         self.set_caption(LIVE_CAPTION)
 
-    def show_rates(
-        self, workers: list[WorkerView], rates: dict[str, float], died: set[str], final: bool
-    ) -> None:
-        """Draw the given rate of each worker (live, or each worker's run average at the end)."""
+    def draw(self, snapshot: Snapshot) -> None:
+        """Draw each worker's rate (live, or its average over the whole run at the end)."""
+        workers, rates, final = snapshot.workers, snapshot.rates, snapshot.final
         count = len(workers)
         if count == 0:
             return
         values = np.fromiter((rates.get(w.worker, 0.0) for w in workers), float, count)
-        look = tuple((w.worker, w.alive, w.worker in died) for w in workers)
+        look = tuple((w.worker, w.alive, w.died) for w in workers)
         if look != self._look:
             # Workers came or went: new colours and labels (rare, so built in full).
             self._look = look
@@ -74,7 +75,7 @@ class ThroughputBarsChart(ChartPanel):
         self.set_x_range(0, x_max)
         self.set_y_range(-0.75, max(count, 2) - 0.25)
         for position, (worker, value) in enumerate(zip(workers, values, strict=True)):
-            text = f"{worker_label(worker)}:  {_state(worker, float(value), died, final)}"
+            text = f"{worker_label(worker)}:  {_state(worker, float(value), final)}"
             if text != self._shown_texts[position]:
                 self._shown_texts[position] = text
                 label = self._labels[position]
@@ -90,10 +91,10 @@ class ThroughputBarsChart(ChartPanel):
         self._shown_texts.append("")
 
 
-def _state(worker: WorkerView, rate: float, died: set[str], final: bool) -> str:
+def _state(worker: WorkerView, rate: float, final: bool) -> str:
     if worker.alive or final:
         return format_rate(rate)
-    return "died" if worker.worker in died else "gone (its pool was replaced)"
+    return "died" if worker.died else "gone (its pool was replaced)"
 
 
 def _bar_brush(worker: WorkerView) -> QColor:

@@ -7,12 +7,16 @@ import pyqtgraph as pg
 
 from app.gui.charts.common import ChartPanel, nice_ceiling
 from app.gui.theme import TOTAL_COLOUR, worker_colour
-from app.stats import TOTAL, WorkerView
+from app.stats import TOTAL, Snapshot, WorkerView
 
 CAPTION = "Coloured: each worker's tasks per second. Black: all workers together."
 
 
 class ThroughputLinesChart(ChartPanel):
+    name = "lines"
+    # Its first point comes with the first sample, a moment after the first finished task.
+    shows_first_data = False
+
     def __init__(self) -> None:
         super().__init__("Throughput over time", CAPTION)
         self.set_axis_label("bottom", "seconds since Start")
@@ -33,11 +37,10 @@ class ThroughputLinesChart(ChartPanel):
         self.set_x_range(0, 1)
         self.set_y_range(0, 1)
 
-    def show_series(
-        self, workers: list[WorkerView], series: dict[str, tuple[list[float], list[float]]]
-    ) -> None:
+    def draw(self, snapshot: Snapshot) -> None:
+        series = snapshot.series
         y_max = 0.0
-        for worker in workers:
+        for worker in snapshot.workers:
             times, rates = series.get(worker.worker, ((), ()))
             if not times:
                 continue

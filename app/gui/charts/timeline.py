@@ -12,10 +12,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from app.engine.records import Segment
 from app.gui.charts.common import WIDEST_WORKER_NAME, ChartPanel, nice_ceiling
 from app.gui.theme import FAILED_COLOUR, IDLE_COLOUR, WORKER_COLOURS, worker_colour
-from app.stats import WorkerView
+from app.stats import Snapshot, WorkerView
 
 CAPTION = (
     "One row per worker. Coloured = working, grey = alive but waiting for work, "
@@ -25,6 +24,9 @@ LANE_HEIGHT = 0.8
 
 
 class TimelineChart(ChartPanel):
+    name = "timeline"
+    row = 1
+
     def __init__(self) -> None:
         super().__init__("Timeline: who worked when", CAPTION)
         self.set_axis_label("bottom", "seconds since Start")
@@ -70,14 +72,9 @@ class TimelineChart(ChartPanel):
         self.set_x_range(0, 1)
         self.set_y_range(-0.6, 1.6)
 
-    def show_timeline(
-        self,
-        workers: list[WorkerView],
-        segments: list[Segment],
-        lifetimes: dict[str, tuple[float, float | None]],
-        now: float,
-    ) -> None:
-        """Draw the lanes (each worker's life) and the blocks of work, up to time `now`."""
+    def draw(self, snapshot: Snapshot) -> None:
+        """Draw the lanes (each worker's life) and the blocks of work, up to the frame's time."""
+        workers, segments, now = snapshot.workers, snapshot.timeline, snapshot.now
         lane_of = {worker.worker: lane for lane, worker in enumerate(workers)}
         colour_of = {worker.worker: worker.slot % len(WORKER_COLOURS) for worker in workers}
         self._set_lane_labels(workers)
@@ -86,9 +83,8 @@ class TimelineChart(ChartPanel):
         starts = np.empty(len(workers))
         stops = np.empty(len(workers))
         for lane, worker in enumerate(workers):
-            born, gone = lifetimes.get(worker.worker, (0.0, None))
-            starts[lane] = born
-            stops[lane] = now if gone is None else gone
+            starts[lane] = worker.started_at
+            stops[lane] = now if worker.gone_at is None else worker.gone_at
         lane_numbers = np.arange(len(workers), dtype=float)
         self.lanes.setOpts(
             x0=starts, y0=lane_numbers - LANE_HEIGHT / 2, width=np.maximum(stops - starts, 0)
