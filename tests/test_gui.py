@@ -160,11 +160,18 @@ def test_controls_are_locked_while_running(qtbot, window):
 
 
 @pytest.mark.timeout(60)
-def test_kill_is_only_offered_for_process_runs(qtbot, window):
-    configure(window, "primes", 8, executor="thread", workers=2)
-    with qtbot.waitSignal(window.run_finished, timeout=30_000):
-        qtbot.mouseClick(window.controls.start_button, Qt.MouseButton.LeftButton)
-        assert not window.controls.kill_button.isEnabled()
+def test_kill_on_a_thread_run_kills_its_process_and_every_task_still_ends(qtbot, window):
+    """A thread cannot be killed alone: Kill ends the process the threads run in."""
+    configure(window, "sleep", 40, executor="thread", workers=2)
+    qtbot.mouseClick(window.controls.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.controls.kill_button.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: "started" in log_kinds(window), timeout=10_000)
+    with qtbot.waitSignal(window.run_finished, timeout=30_000) as finished:
+        qtbot.mouseClick(window.controls.kill_button, Qt.MouseButton.LeftButton)
+    summary = finished.args[0]
+    assert summary.completed == 40 and len(summary.deaths) == 1
+    died = [text for kind, text in window.event_log.items() if kind == "died"]
+    assert died and "ThreadHost" in died[0]
 
 
 @pytest.mark.timeout(90)

@@ -217,11 +217,19 @@ def test_stop_asks_once_and_ends_with_the_run(controller):
     assert not controller.stopping and not controller.running
 
 
-def test_kill_worker_only_for_process_runs(controller):
+def test_kill_worker_follows_the_backends_own_facts(controller, monkeypatch):
+    from app.engine import BACKENDS
+
     run = controller.start(config())
     assert controller.kill_worker() == 101 and run.killed == [101]
     run.send(finished())
     controller.tick()
+    # Threads are killed with the process they run in: the thread backend says it can.
+    thread_run = controller.start(config(executor="thread"))
+    assert controller.can_kill and controller.kill_worker() == 101
+    thread_run.send(finished())
+    controller.tick()
+    monkeypatch.setattr(BACKENDS["thread"], "can_kill_workers", False)
     thread_run = controller.start(config(executor="thread"))
     assert not controller.can_kill and controller.kill_worker() is None
     assert thread_run.killed == []

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from app.engine import Run, RunConfig
+from app.engine import BACKENDS, Run, RunConfig
 from app.engine.records import RunSummary, Segment
 from app.stats import RunStats, Snapshot
 
@@ -109,7 +109,9 @@ class RunController(Generic[ChartT]):
     def can_kill(self) -> bool:
         """A worker process can be killed now (a classroom demo of a crash)."""
         run = self._run
-        return self.running and not self._stopping and run.config.executor == "process"
+        if not self.running or self._stopping:
+            return False
+        return BACKENDS[run.config.executor].can_kill_workers
 
     def start(self, config: RunConfig) -> Run:
         """Start a run (the previous one must have finished); returns at once."""

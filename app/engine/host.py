@@ -11,9 +11,10 @@ This module is what that process imports: standard library and `app.engine.worke
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable
-from multiprocessing.pool import ThreadPool
+from multiprocessing.pool import Pool, ThreadPool
 
 from app.engine import worker
 from app.engine.messages import Ack, ChunkError
@@ -47,8 +48,23 @@ def host_main(
         return
 
     # Acknowledgements are sent from the pool's one result thread: one writer, no lock.
-    with ThreadPool(threads, initializer=say_hello, initargs=(context,)) as pool:
+    with _HostThreadPool(threads, say_hello, (context,)) as pool:
         while (chunk := tasks.get()) is not None:
             pool.apply_async(run_chunk, chunk, callback=acks.send)
         pool.close()
         pool.join()
+
+
+class _HostThreadPool(ThreadPool):
+    """A ThreadPool that leaves nothing for the resource tracker when its process is killed.
+
+    Every Pool, ThreadPool included, makes a multiprocessing SimpleQueue to wake its handler
+    thread. Under spawn its two locks are named semaphores registered with the resource
+    tracker, and a host killed by Stop never unregisters them: "leaked semaphore objects"
+    at exit. Under fork (where the OS offers it) they are unlinked at once, never registered.
+    """
+
+    def __init__(self, threads: int, initializer, initargs: tuple) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        Pool.__init__(self, threads, initializer, initargs, context=context)

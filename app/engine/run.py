@@ -171,7 +171,8 @@ class Run:
             stopped=supervisor.stop_requested.is_set() and self._ledger.done < config.task_count,
             error=self._done_notice.error,
         )
-        supervisor.channel = None
+        # Let the channel go with its locks (each one a semaphore the OS keeps until freed).
+        supervisor.channel = self._reader = None
         return RunFinished(self._summary)
 
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.control import RunController
-from app.engine import ConfigError, Run, RunConfig, cpu_count, describe_exit
+from app.engine import BACKENDS, ConfigError, Run, RunConfig, cpu_count, describe_exit
 from app.engine.records import RunSummary
 from app.gui.charts import CHARTS, ChartPanel, chart_rows
 from app.gui.controls import WORKER_NICENESS, ControlPanel
@@ -337,14 +337,7 @@ class MainWindow(QMainWindow):
 
 
 def describe_config(config: RunConfig) -> str:
-    if config.executor == "serial":
-        how = "serially, one task at a time"
-    elif config.executor == "thread":
-        how = f"{config.workers} thread{'s' if config.workers != 1 else ''}"
-    else:
-        how = (
-            f"{config.workers} process{'es' if config.workers != 1 else ''} ({config.start_method})"
-        )
+    how = BACKENDS[config.executor].describe(config)
     chunks = "auto chunks" if config.chunksize == 0 else f"chunksize {config.chunksize}"
     return f"{config.task_count:,} {config.workload} tasks · {how} · {chunks}"
 

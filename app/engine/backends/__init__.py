@@ -32,6 +32,13 @@ class Backend:
     uses_start_method: ClassVar[bool] = False  # spawn / fork / forkserver applies
     one_worker: ClassVar[bool] = False  # always exactly one worker (serial)
 
+    @classmethod
+    def describe(cls, config) -> str:
+        """How a run's workers are, for people: "2 processes (spawn)", "1 thread"."""
+        one = cls.label.removesuffix("es") if cls.label.endswith("sses") else cls.label[:-1]
+        how = f"{config.workers} {cls.label if config.workers != 1 else one}"
+        return f"{how} ({config.start_method})" if cls.uses_start_method else how
+
     def __init__(
         self,
         config,

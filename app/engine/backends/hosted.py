@@ -105,3 +105,4 @@ class HostedBackend(Backend):
         join(host, timeout=1.0)
         self._tasks.close()
         self._tasks.cancel_join_thread()  # its reader was killed: never wait to flush to it
+        self._tasks = None

@@ -17,5 +17,9 @@ class SerialBackend(HostedBackend):
     one_worker = True
     threads_in_host = False
 
+    @classmethod
+    def describe(cls, config) -> str:
+        return "serially, one task at a time"
+
 
 BACKEND = SerialBackend
