@@ -220,3 +220,27 @@ def test_wall_time_lasts_until_every_result_has_arrived():
     assert summary.wall_s > max(segment.end for segment in segments)
     assert summary.throughput == pytest.approx(40 / summary.wall_s)
     assert wait_for_no_children() == []
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("executor", ["process", "thread"])
+def test_a_run_until_stopped_goes_round_after_round_and_keeps_exact_books(executor):
+    run = Run(
+        RunConfig(
+            workload="power", inputs=(4, 2, 3), executor=executor, workers=2, until_stopped=True
+        ),
+        func=sample_tasks.slow_square,
+    )
+    run.start()
+    segments = []
+    deadline = time.perf_counter() + 30
+    while run.progress.done < 20:  # nearly seven rounds of three
+        assert time.perf_counter() < deadline
+        segments += [e for e in run.poll(timeout=0.01) if isinstance(e, Segment)]
+    run.stop()
+    summary = run.wait(10)
+    assert summary.stopped and summary.error is None and summary.results is None
+    assert summary.completed >= 20 and summary.tasks >= 21
+    books_are_exact(summary)
+    assert sum(s.count for s in segments) <= summary.completed
+    assert wait_for_no_children() == []

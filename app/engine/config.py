@@ -47,6 +47,9 @@ class RunConfig:
     # times its longest task so far, is stuck: killed and its tasks run again. Stopped
     # workers (SIGSTOP) are stuck after at most 2 s.
     stuck_after_s: float = 10.0
+    # For live demos: the tasks (or inputs) are one round, sent again and again until Stop
+    # (or until MAX_TASKS in all). Results are not kept: only the books and the telemetry.
+    until_stopped: bool = False
 
     def __post_init__(self) -> None:
         from app.workloads import WORKLOADS

@@ -40,11 +40,11 @@ class WorkerBooks:
 
 
 class Ledger:
-    def __init__(self, total: int) -> None:
-        self.total = total
+    def __init__(self, total: int, keep_results: bool = True) -> None:
+        self.total = total  # grows, round by round, in a run that goes on until stopped
         self.t0 = 0.0
         self.received = bytearray(total)  # 1 once task i's result (or failure) is in
-        self.results: list = [None] * total
+        self.results: list | None = [None] * total if keep_results else None
         self.completed = 0
         self.failed = 0
         self.workers: dict[str, WorkerBooks] = {}
@@ -58,6 +58,11 @@ class Ledger:
     @property
     def done(self) -> int:
         return self.completed + self.failed
+
+    def grow(self, tasks: int) -> None:
+        """More tasks are coming (from the supervisor's thread, before it sends them)."""
+        self.received.extend(bytes(tasks))
+        self.total += tasks
 
     def forget_pieces(self) -> None:
         """Pieces of a replaced pool's messages will never complete."""
@@ -98,9 +103,11 @@ class Ledger:
         received = self.received
         indices = block.indices
         first, stop = indices.start, indices.stop
+        results = self.results
         if received.find(1, first, stop) == -1:  # the usual case: all new
             received[first:stop] = b"\x01" * (stop - first)
-            self.results[first:stop] = block.results
+            if results is not None:
+                results[first:stop] = block.results
             accepted = stop - first
             new_failures = block.failures
         else:  # a task that was retried after a death: keep the first result only
@@ -111,7 +118,8 @@ class Ledger:
                 if received[index]:
                     continue
                 received[index] = 1
-                self.results[index] = result
+                if results is not None:
+                    results[index] = result
                 accepted += 1
                 if index in failure_at:
                     new_failures.append(failure_at[index])

@@ -47,7 +47,7 @@ class Run:
     def __init__(self, config: RunConfig, func: Callable | None = None) -> None:
         self.config = config
         self.t0: float | None = None
-        self._ledger = Ledger(config.task_count)
+        self._ledger = Ledger(config.task_count, keep_results=not config.until_stopped)
         self._supervisor = Supervisor(config, func or config.func, self._ledger)
         self._ledger.on_complete = self._supervisor.wake
         self._thread: threading.Thread | None = None
@@ -168,7 +168,7 @@ class Run:
             retried=supervisor.retried,
             chunks=supervisor.chunks,
             deaths=tuple(supervisor.deaths),
-            stopped=supervisor.stop_requested.is_set() and self._ledger.done < config.task_count,
+            stopped=supervisor.stop_requested.is_set() and self._ledger.done < self._ledger.total,
             error=self._done_notice.error,
         )
         # Let the channel go with its locks (each one a semaphore the OS keeps until freed).

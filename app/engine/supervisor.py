@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from app.engine import procinfo
 from app.engine.backends import BACKENDS, Backend
-from app.engine.config import RunConfig
+from app.engine.config import MAX_TASKS, RunConfig
 from app.engine.ledger import Ledger
 from app.engine.messages import Ack, ChunkError
 from app.engine.records import PoolRestarted, WorkerDied, WorkerStuck, describe_exit
@@ -205,9 +205,22 @@ class Supervisor:
             chunk = head[:size]
             self._pending[0] = head[size:]
         self._pending_count -= len(chunk)
+        if not self._pending and self.config.until_stopped:
+            self._add_round()
         chunk_id = self.chunks
         self.chunks += 1
         return chunk_id, chunk
+
+    def _add_round(self) -> None:
+        """Another round of the same inputs, announced to the ledger before any is sent, so
+        that its books never look complete between two rounds."""
+        issued = self.ledger.total
+        size = min(len(self._inputs), MAX_TASKS - issued)
+        if size <= 0:
+            return  # the most one run holds: it ends when these results are in
+        self.ledger.grow(size)
+        self._pending.append(range(issued, issued + size))
+        self._pending_count += size
 
     def _chunk_size(self) -> int:
         if self.config.chunksize:
@@ -227,8 +240,16 @@ class Supervisor:
         chunk_id, indices = self._cut_chunk()
         slot = self._free_slots.pop()
         self._in_flight[chunk_id] = InFlight(indices, slot)
-        inputs = self._inputs[indices.start : indices.stop]
+        inputs = self._inputs_for(indices)
         self.backend.submit(chunk_id, slot, indices, inputs)
+
+    def _inputs_for(self, indices: range) -> list:
+        """The inputs of these tasks: later rounds of a run until Stop reuse the first's."""
+        count = len(self._inputs)
+        start = indices.start % count
+        if start + len(indices) <= count:
+            return self._inputs[start : start + len(indices)]
+        return [self._inputs[index % count] for index in indices]  # across two rounds
 
     def _done(self, generation: int, news: Ack | ChunkError) -> None:
         """From a backend's thread: a chunk is done, or could not run."""
