@@ -3,6 +3,24 @@
 Public API: `RunConfig` describes a run, `Run` executes it (`start`, `poll`, `stop`), and
 `app.engine.records` holds what it reports. No Qt here: the CLI and the window share it.
 
+Who sends what to whom (one run; `messages.py` names every message)::
+
+    caller (window timer, CLI loop)        supervisor thread             worker processes
+    -------------------------------        -----------------             ----------------
+    Run.start() ----------------------->   opens the backend ---------->  init: Hello
+                                           cuts chunks, submits ------->  execute_chunk()
+    Run.poll(): ChannelReader  <----------------- channel (Queue) -------  Hello, Report
+      Ledger.take(): each result once                                      (atomic pieces)
+      -> records (Segment, TaskFailed...)  <- Ack / ChunkError ----------  chunk done
+    notices: WorkerStuck, WorkerDied,  <-  watches /proc and exit codes;
+      PoolRestarted, SupervisorDone        on a death: dispose, open anew, requeue
+    Run.stop() ----------------------->    kills every worker, disposes
+
+Files: `run.py` (the public Run), `supervisor.py` (chunks in flight, stuck and dead
+workers), `ledger.py` (the books), `backends/` (one module per way of running chunks, and
+their registry), `worker.py` and `host.py` (what runs in the worker processes), `channel.py`
+(reading reports fast), `messages.py`, `records.py`, `config.py`, `procinfo.py`.
+
 Names load on first use (PEP 562): a spawned worker imports `app.engine.worker` through this
 package, and should not pay for the supervisor's imports on every start.
 """
