@@ -100,3 +100,48 @@ def test_a_signal_closes_the_window_stops_the_run_and_leaves_no_process(tmp_path
             with contextlib.suppress(psutil.Error):
                 child.kill()
         window.wait(timeout=10)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("executor", ["process", "thread"])
+def test_workers_die_with_a_window_killed_by_sigkill(tmp_path, executor):
+    """SIGKILL gives the window no chance to stop anything: the workers must go by themselves."""
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPATH=str(REPO),
+        MPPLAYGROUND_SETTINGS=str(tmp_path / "settings.ini"),
+    )
+    script = WINDOW_SCRIPT.replace('findData("process")', f'findData("{executor}")')
+    window = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    children: list[psutil.Process] = []
+    try:
+        process = psutil.Process(window.pid)
+        wanted = 2 if executor == "process" else 1  # threads run in one process of their own
+
+        def started_workers() -> bool:
+            # A worker that has started runs a thread that watches its parent (and has told
+            # the kernel to kill it with its parent): a worker still starting has neither.
+            workers = workers_of(process)
+            return len(workers) >= wanted and all(w.num_threads() >= 2 for w in workers)
+
+        wait_for(started_workers, 30, "the run's worker processes, started")
+        children = process.children(recursive=True)
+        window.kill()
+        window.wait(timeout=10)
+        _, alive = psutil.wait_procs(children, timeout=5)
+        assert not alive, f"left behind: {[(p.pid, p.cmdline()) for p in alive]}"
+    finally:
+        if window.poll() is None:
+            window.kill()
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        window.wait(timeout=10)
