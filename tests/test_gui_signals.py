@@ -62,38 +62,23 @@ def workers_of(process: psutil.Process) -> list[psutil.Process]:
     return found
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-@pytest.mark.timeout(60)
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_closes_the_window_stops_the_run_and_leaves_no_process(tmp_path, signum):
+@contextlib.contextmanager
+def window_process(tmp_path, script: str = WINDOW_SCRIPT, **popen):
+    """The window in a process of its own; whatever a failed test left running is killed."""
     env = dict(
         os.environ,
         QT_QPA_PLATFORM="offscreen",
         PYTHONPATH=str(REPO),
         MPPLAYGROUND_SETTINGS=str(tmp_path / "settings.ini"),
     )
-    window = subprocess.Popen(
-        [sys.executable, "-c", WINDOW_SCRIPT],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    children: list[psutil.Process] = []
+    window = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env, **popen)
     try:
-        process = psutil.Process(window.pid)
-        wait_for(lambda: len(workers_of(process)) >= 2, 30, "the run's 2 worker processes")
-        children = process.children(recursive=True)
-        window.send_signal(signum)
-        _, stderr = window.communicate(timeout=10)
-        assert window.returncode == 128 + signum, stderr[-3000:]
-        assert "Traceback" not in stderr, stderr[-3000:]
-        _, alive = psutil.wait_procs(children, timeout=5)
-        assert not alive, f"left behind: {[(p.pid, p.cmdline()) for p in alive]}"
+        yield window, psutil.Process(window.pid)
     finally:
-        # Whatever a failed test left running (psutil checks that each pid is still the same
-        # process before it kills it).
+        # psutil checks that each pid is still the same process before it kills it.
+        children = []
+        with contextlib.suppress(psutil.Error):
+            children = psutil.Process(window.pid).children(recursive=True)
         if window.poll() is None:
             window.kill()
         for child in children:
@@ -104,26 +89,28 @@ def test_a_signal_closes_the_window_stops_the_run_and_leaves_no_process(tmp_path
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.timeout(60)
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_closes_the_window_stops_the_run_and_leaves_no_process(tmp_path, signum):
+    pipes = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with window_process(tmp_path, **pipes) as (window, process):
+        wait_for(lambda: len(workers_of(process)) >= 2, 30, "the run's 2 worker processes")
+        children = process.children(recursive=True)
+        window.send_signal(signum)
+        _, stderr = window.communicate(timeout=10)
+        assert window.returncode == 128 + signum, stderr[-3000:]
+        assert "Traceback" not in stderr, stderr[-3000:]
+        _, alive = psutil.wait_procs(children, timeout=5)
+        assert not alive, f"left behind: {[(p.pid, p.cmdline()) for p in alive]}"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize("executor", ["process", "thread"])
 def test_workers_die_with_a_window_killed_by_sigkill(tmp_path, executor):
     """SIGKILL gives the window no chance to stop anything: the workers must go by themselves."""
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        PYTHONPATH=str(REPO),
-        MPPLAYGROUND_SETTINGS=str(tmp_path / "settings.ini"),
-    )
     script = WINDOW_SCRIPT.replace('findData("process")', f'findData("{executor}")')
-    window = subprocess.Popen(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    children: list[psutil.Process] = []
-    try:
-        process = psutil.Process(window.pid)
+    quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with window_process(tmp_path, script, **quiet) as (window, process):
         wanted = 2 if executor == "process" else 1  # threads run in one process of their own
 
         def started_workers() -> bool:
@@ -138,10 +125,3 @@ def test_workers_die_with_a_window_killed_by_sigkill(tmp_path, executor):
         window.wait(timeout=10)
         _, alive = psutil.wait_procs(children, timeout=5)
         assert not alive, f"left behind: {[(p.pid, p.cmdline()) for p in alive]}"
-    finally:
-        if window.poll() is None:
-            window.kill()
-        for child in children:
-            with contextlib.suppress(psutil.Error):
-                child.kill()
-        window.wait(timeout=10)
