@@ -1,4 +1,5 @@
-"""What the operating system says about a worker process: alive, stopped, CPU time used.
+"""What the operating system says about a worker process: alive, stopped, CPU time used;
+and how to be sure one has ended.
 
 The supervisor asks this to tell a stuck worker (stopped with SIGSTOP, or blocked inside a
 task) from a slow one. Linux answers from `/proc/<pid>/stat`; elsewhere `sample()` returns
@@ -76,3 +77,15 @@ def kill_and_confirm(pid: int, wait_s: float = 1.0) -> bool:
             return False
         time.sleep(0.005)
     return True
+
+
+def join(process, timeout: float) -> None:
+    """Join a process until its exit code is known.
+
+    The Pool's handler thread reaps exited workers too; when it wins the race for waitpid,
+    our join returns with the exit code not yet stored on the shared Popen: wait for it.
+    """
+    deadline = time.perf_counter() + timeout
+    process.join(timeout)
+    while process.exitcode is None and time.perf_counter() < deadline:
+        time.sleep(0.005)

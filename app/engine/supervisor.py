@@ -345,10 +345,8 @@ class Supervisor:
                 stuck.append(process)
         if stuck:
             # Let each exit code land, then take them from the backend's list of the dead.
-            from app.engine.backends.process_pool import join
-
             for process in stuck:
-                join(process, timeout=1.0)
+                procinfo.join(process, timeout=1.0)
             return self.backend.find_dead()
         return []
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import multiprocessing
 import threading
 
+from app.engine import procinfo
 from app.engine.backends import Backend
-from app.engine.backends.process_pool import join
 from app.engine.config import DEFAULT_START_METHOD
 from app.engine.host import host_main
 
@@ -102,7 +102,7 @@ class HostedBackend(Backend):
             return
         if host.exitcode is None:
             host.kill()
-        join(host, timeout=1.0)
+        procinfo.join(host, timeout=1.0)
         self._tasks.close()
         self._tasks.cancel_join_thread()  # its reader was killed: never wait to flush to it
         self._tasks = None

@@ -199,19 +199,7 @@ def kill_all(processes, server: int | None = None) -> None:
         elif _lost_with_forkserver(process, server):
             procinfo.kill_and_confirm(process.pid)
     for process in processes:
-        join(process, timeout=1.0)
-
-
-def join(process, timeout: float) -> None:
-    """Join a process until its exit code is known.
-
-    The Pool's handler thread reaps exited workers too; when it wins the race for waitpid,
-    our join returns with the exit code not yet stored on the shared Popen: wait for it.
-    """
-    deadline = time.perf_counter() + timeout
-    process.join(timeout)
-    while process.exitcode is None and time.perf_counter() < deadline:
-        time.sleep(0.005)
+        procinfo.join(process, timeout=1.0)
 
 
 def _lost_with_forkserver(process, server: int | None) -> bool:
