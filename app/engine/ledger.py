@@ -28,7 +28,7 @@ from app.engine.records import (
 class WorkerBooks:
     """What one worker (process or thread) has done in this run."""
 
-    __slots__ = ("worker", "pid", "name", "tasks", "failed", "busy_s")
+    __slots__ = ("worker", "pid", "name", "tasks", "failed", "busy_s", "ready_s")
 
     def __init__(self, worker: str, pid: int, name: str) -> None:
         self.worker = worker
@@ -37,6 +37,7 @@ class WorkerBooks:
         self.tasks = 0  # tasks it finished, failed ones included
         self.failed = 0
         self.busy_s = 0.0
+        self.ready_s: float | None = None  # when its hello came, since the run started
 
 
 class Ledger:
@@ -81,6 +82,7 @@ class Ledger:
             )
         if isinstance(message, Hello):
             at = message.at - self.t0
+            books.ready_s = at
             if self.first_ready is None:
                 self.first_ready = at
             events.append(WorkerStarted(message.worker, message.pid, message.name, at))
@@ -189,6 +191,7 @@ class Ledger:
                 b.busy_s,
                 b.tasks / wall,
                 b.busy_s / wall,
+                b.ready_s,
             )
             for b in self.workers.values()
         )

@@ -105,6 +105,7 @@ class WorkerSummary:
     busy_s: float
     throughput: float  # tasks / run wall time: the workers' throughputs add up to the run's
     utilisation: float  # busy_s / wall_s
+    ready_s: float | None = None  # when it said hello, since the run started (its start-up)
 
     def to_dict(self) -> dict:
         return asdict(self)

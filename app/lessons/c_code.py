@@ -1,0 +1,47 @@
+"""C code that releases the GIL: threads scale too."""
+
+from __future__ import annotations
+
+from app.lessons.lesson import SPEEDUP_CHART, Case, Lesson, factor, find, worker_counts
+
+
+def cases(cpus: int, quick: bool) -> list[Case]:
+    tasks = 6 if quick else 40
+    matrix = [Case("hash", "serial", 1, tasks)]
+    for executor in ("thread", "process"):
+        matrix += [Case("hash", executor, n, tasks) for n in worker_counts(cpus)]
+    return matrix
+
+
+def conclude(points) -> str:
+    threads = find(points, "thread", 2) or find(points, "thread")
+    processes = find(points, "process", 2) or find(points, "process")
+    if threads is None or processes is None or threads.speedup is None:
+        return "Not enough runs finished to compare threads with processes."
+    said = (
+        f"{threads.case.label} ran {factor(threads)} as fast as serial; "
+        f"{processes.case.label} {factor(processes)}."
+    )
+    if threads.speedup >= 1.4:
+        return said + (
+            " hashlib releases the GIL while it hashes, so threads run in parallel like "
+            "processes, without starting processes or copying data to them."
+        )
+    return said + (
+        " Threads did not scale here: this build's hashlib may hold the GIL for small "
+        "buffers, or the machine is busy."
+    )
+
+
+LESSON = Lesson(
+    name="c-code",
+    title="C code that releases the GIL",
+    question="hashlib hashing on two threads: faster than one?",
+    explanation=(
+        "Each task computes SHA-256 of a large buffer. The hashing happens in C, which can let "
+        "go of the GIL while it works."
+    ),
+    chart=SPEEDUP_CHART,
+    make_cases=cases,
+    conclude=conclude,
+)

@@ -1,0 +1,52 @@
+"""The GIL: CPU-bound Python on threads against processes."""
+
+from __future__ import annotations
+
+from app.lessons.lesson import SPEEDUP_CHART, Case, Lesson, factor, find, worker_counts
+
+
+def cases(cpus: int, quick: bool) -> list[Case]:
+    tasks = 8 if quick else 60
+    matrix = [Case("primes", "serial", 1, tasks)]
+    for executor in ("thread", "process"):
+        matrix += [Case("primes", executor, n, tasks) for n in worker_counts(cpus)]
+    return matrix
+
+
+def conclude(points) -> str:
+    threads = find(points, "thread", 2) or find(points, "thread")
+    processes = find(points, "process", 2) or find(points, "process")
+    if threads is None or processes is None or threads.speedup is None:
+        return "Not enough runs finished to compare threads with processes."
+    said = (
+        f"{processes.case.label} ran {factor(processes)} as fast as serial; "
+        f"{threads.case.label} {factor(threads)}."
+    )
+    if threads.speedup >= 1.5:
+        return said + (
+            " Threads scaled on pure Python: this Python may run without the GIL (a "
+            "free-threaded build)."
+        )
+    if processes.speedup is not None and processes.speedup < 1.3:
+        return said + (
+            " Processes did not help either: this computer may have only one free core, or "
+            "be busy with other work."
+        )
+    return said + (
+        " Only one thread runs Python at a time (the GIL), so threads take turns; each "
+        "process has its own interpreter and its own GIL, so processes run in parallel."
+    )
+
+
+LESSON = Lesson(
+    name="gil",
+    title="The GIL: threads against processes",
+    question="Two threads counting primes: how much faster than one?",
+    explanation=(
+        "The same pure-Python work (counting primes) runs serially, on threads and on "
+        "processes. Pure Python holds the Global Interpreter Lock while it runs."
+    ),
+    chart=SPEEDUP_CHART,
+    make_cases=cases,
+    conclude=conclude,
+)
