@@ -13,7 +13,8 @@ def _entry() -> None:
     multiprocessing.freeze_support()
     from app.cli import main
 
-    sys.exit(main())
+    # Frozen, sys.argv[0] is the executable, which names itself; otherwise this is `python -m app`.
+    sys.exit(main(prog=None if getattr(sys, "frozen", False) else "python -m app"))
 
 
 if __name__ == "__main__":

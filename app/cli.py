@@ -3,16 +3,20 @@
 `python -m app` with no command opens the window; `selftest` opens it and checks itself.
 Bad input gets one line on stderr saying what is allowed, and exit code 2. Ctrl+C stops the
 run cleanly (no worker left behind) and exits with 130; SIGTERM does the same and exits with
-143. A reader that goes away early (`... | head`) ends the command quietly with 141, as a shell
-reports a process killed by SIGPIPE.
+143, after printing what the run got done (its books stay exact: completed + failed +
+cancelled == tasks). A reader that goes away early (`... | head`) ends the command quietly
+with 141, as a shell reports a process killed by SIGPIPE. A mistyped option, command,
+workload or executor gets a "did you mean" in that one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -23,10 +27,16 @@ from contextlib import contextmanager, suppress
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE, what a shell shows for a writer `head` cut off
 EXIT_TERMINATED = 128 + 15  # 128 + SIGTERM
-PROGRAM = "mpplayground"
+PROGRAM = "mpplayground"  # the name when nothing better is known (a test calling main())
+# The names the command line is installed or built under (pyproject.toml, build.spec).
+SCRIPT_NAMES = ("mpplayground", "mpplayground-cli", "MultiprocessingPlayground")
 MAX_SELFTEST_TIMEOUT_S = 86_400  # a day; Qt's timers count milliseconds in a 32-bit int
 MAX_MEASURE_S = 60.0
+STOP_WAIT_S = 5.0  # after Ctrl+C, how long to wait for the workers to go and the books to close
 LONGEST_NUMBER = 30  # characters; int() of thousands of digits is slow, or refused
+
+
+_program = PROGRAM  # how this command was started: set by main(), used in every message
 
 
 class UsageError(Exception):
@@ -38,18 +48,85 @@ class Terminated(KeyboardInterrupt):
     stops it on SIGTERM too; only the exit code differs."""
 
 
+class StoppedEarly(Exception):
+    """Ctrl+C or SIGTERM stopped a run; `summary` holds what it got done (None if the run did
+    not finish stopping in time). The command prints it, then ends as `interrupt` says."""
+
+    def __init__(self, summary, interrupt: KeyboardInterrupt) -> None:
+        super().__init__("stopped early")
+        self.summary = summary
+        self.interrupt = interrupt
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        # No abbreviations: `--worker 2` is a typo to point out, not a silent `--workers 2`.
+        super().__init__(*args, allow_abbrev=False, **kwargs)
+
     def error(self, message: str) -> None:  # argparse prints usage over several lines
+        choice = _INVALID_CHOICE.search(message)
+        if choice and self._subparsers is not None:
+            message += _did_you_mean(choice.group(1), _command_names(self))
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from app.engine.config import DEFAULT_START_METHOD, EXECUTORS, available_start_methods
+def program_name(argv0: str | None = None) -> str:
+    """The name the user started us by, for usage lines: the installed script's or the
+    frozen executable's (`mpplayground-cli`), else `mpplayground`. `python -m app` says so
+    itself (app/__main__.py)."""
+    name = os.path.basename(sys.argv[0] if argv0 is None else argv0)
+    for suffix in (".exe", "-script.pyw", "-script.py"):  # Windows launchers
+        name = name.removesuffix(suffix)
+    return name if name in SCRIPT_NAMES else PROGRAM
+
+
+def _did_you_mean(word: str, choices) -> str:
+    """ "; did you mean X?" for the closest of `choices`, or "" if none is close."""
+    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def _command_names(parser: argparse.ArgumentParser) -> list[str]:
+    action = parser._subparsers._group_actions[0]  # the one add_subparsers() made
+    return list(action.choices)
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str | None):
+    if command is None or parser._subparsers is None:
+        return parser
+    return parser._subparsers._group_actions[0].choices.get(command, parser)
+
+
+def _unknown_option(parser: argparse.ArgumentParser, args, extras: list[str]) -> str:
+    """One line for arguments no option took, with the closest option of that command."""
+    sub = _subparser(parser, args.command)
+    word = next((extra for extra in extras if extra.startswith("-")), extras[0])
+    if not word.startswith("-"):
+        return f"unexpected argument {word!r} (see {sub.prog} --help)"
+    option = word.split("=", 1)[0]
+    known = [text for text in sub._option_string_actions if text.startswith("--")]
+    return f"unknown option {option}{_did_you_mean(option, known)} (see {sub.prog} --help)"
+
+
+def parse_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """argparse, with a suggestion for an option that is not one of the command's."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        raise UsageError(_unknown_option(parser, args, extras))
+    return args
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)'")
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    from app.engine.config import DEFAULT_START_METHOD, available_start_methods
     from app.workloads import WORKLOADS
 
     workloads = ", ".join(WORKLOADS)
+    executors = _executor_words()
     parser = _Parser(
-        prog=PROGRAM,
+        prog=program_name() if prog is None else prog,
         description="Multiprocessing Playground: watch a multiprocessing.Pool do its work. "
         "With no command, opens the window.",
     )
@@ -58,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     def add_job_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--workload", required=True, help=f"one of: {workloads}")
+        sub.add_argument("--workload", required=True, help=f"one of: {workloads} (any case)")
         sub.add_argument("--tasks", help="number of tasks (default: the workload's demo size)")
         sub.add_argument("--chunksize", default="0", help="tasks per chunk; 0 = auto (default)")
         sub.add_argument(
@@ -76,15 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=str(_default_workers()),
         help="worker count (default: the CPU count, at most 8)",
     )
-    run.add_argument("--executor", default="process", help=f"one of: {', '.join(EXECUTORS)}")
-    run.add_argument("--results", action="store_true", help="with --json: include results")
+    run.add_argument("--executor", default="process", help=f"one of: {executors}")
+    run.add_argument(
+        "--results",
+        action="store_true",
+        help="also print every result, in input order: as a `results` list in the JSON with "
+        "--json, otherwise as a line `results: [...]` after the summary",
+    )
 
     sweep = commands.add_parser("sweep", help="the same job at several settings: speedup table")
     add_job_options(sweep)
     sweep.add_argument("--workers", default="1,2", help="worker counts, e.g. 1,2,4")
-    sweep.add_argument(
-        "--executor", default="process", help=f"comma-separated, from: {', '.join(EXECUTORS)}"
-    )
+    sweep.add_argument("--executor", default="process", help=f"comma-separated, from: {executors}")
 
     selftest = commands.add_parser("selftest", help="open the window, drive a run, check it")
     selftest.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -112,14 +192,17 @@ def _default_workers() -> int:
     return min(cpu_count(), 8)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """The command line; `prog` is how the user started it (default: from sys.argv[0])."""
     from app.gui import replace_missing_streams  # the package itself imports no Qt
 
+    global _program
+    _program = prog or program_name()
     replace_missing_streams()
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser()
-        args = parser.parse_args(args_list)
+        parser = build_parser(_program)
+        args = parse_arguments(parser, args_list)
         if args.command is None:
             from app.gui import launch
 
@@ -132,13 +215,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe must show here, not at exit where nothing catches it
         return code
     except UsageError as exc:
-        print(f"{PROGRAM}: error: {exc}", file=sys.stderr)
+        print(f"{_program}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except Terminated:
-        _tell(f"{PROGRAM}: terminated")
+        _tell(f"{_program}: terminated")
         return EXIT_TERMINATED
     except KeyboardInterrupt:
-        _tell(f"{PROGRAM}: interrupted")
+        _tell(f"{_program}: interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         _silence_closed_pipes()
@@ -226,6 +309,72 @@ def _seconds(text: str, option: str, low: float, high: float) -> float:
     return value
 
 
+def workload_named(text: str) -> str:
+    """The workload a person meant, in any case; otherwise one line naming the closest."""
+    from app.workloads import WORKLOADS
+
+    name = text.strip().lower()
+    if name in WORKLOADS:
+        return name
+    raise UsageError(
+        f"unknown workload {text!r}{_did_you_mean(name, WORKLOADS) or ';'} "
+        f"choose from {', '.join(WORKLOADS)}"
+    )
+
+
+def executor_named(text: str):
+    """The backend a person meant ("threads", "Process"); otherwise one line naming the closest
+    of every word the backends answer to."""
+    from app.engine import BACKENDS, backend_named
+
+    backend = backend_named(text)
+    if backend is not None:
+        return backend
+    words = [word for cls in BACKENDS.values() for word in (cls.name, cls.label, *cls.aliases)]
+    raise UsageError(
+        f"unknown executor {text!r}{_did_you_mean(text.strip(), dict.fromkeys(words)) or ';'} "
+        f"choose from {_executor_words()}"
+    )
+
+
+def _executor_words() -> str:
+    """ "process (processes), thread (threads), serial": the names, and the window's words."""
+    from app.engine import BACKENDS
+
+    return ", ".join(
+        cls.name if cls.label == cls.name else f"{cls.name} ({cls.label})"
+        for cls in BACKENDS.values()
+    )
+
+
+def _start_method(text: str) -> str:
+    from app.engine.config import START_METHODS, available_start_methods
+
+    if text in START_METHODS:
+        return text  # the engine says if this OS lacks it
+    methods = available_start_methods()
+    raise UsageError(
+        f"unknown start method {text!r}{_did_you_mean(text, methods) or ';'} "
+        f"choose from {', '.join(methods)}"
+    )
+
+
+def warn_about_oversubscription(workload: str, backend, workers: int) -> None:
+    """More workers than CPUs is allowed (the class should see what it does), but say once
+    what to expect: CPU work cannot go faster than one worker per CPU."""
+    from app.engine import cpu_count
+    from app.workloads import IO_BOUND, WORKLOADS
+
+    cpus = cpu_count()
+    if workers <= cpus or backend.one_worker or WORKLOADS[workload].kind == IO_BOUND:
+        return  # waiting (I/O) needs no CPU: there, more workers than CPUs do help
+    print(
+        f"note: {workers} {backend.label} on {cpus} CPUs: they take turns, so expect no more "
+        f"than {cpus}x the speed of one",
+        file=sys.stderr,
+    )
+
+
 def _config(args: argparse.Namespace, executor: str, workers: int):
     from app.engine.config import ConfigError, RunConfig, parse_int_list
 
@@ -241,16 +390,15 @@ def _config(args: argparse.Namespace, executor: str, workers: int):
             if tasks is None:
                 from app.workloads import WORKLOADS
 
-                workload = WORKLOADS.get(args.workload)
-                tasks = workload.default_tasks if workload else 1
+                tasks = WORKLOADS[workload_named(args.workload)].default_tasks
         return RunConfig(
-            workload=args.workload,
+            workload=workload_named(args.workload),
             tasks=tasks,
             inputs=parsed_inputs,
-            executor=executor,
+            executor=executor_named(executor).name,
             workers=workers,
             chunksize=_whole_number(args.chunksize, "--chunksize"),
-            start_method=args.start_method,
+            start_method=_start_method(args.start_method),
         )
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
@@ -302,15 +450,28 @@ def _execute(config, show_progress: bool, label: str = ""):
         if isinstance(exc, KeyboardInterrupt):
             with suppress(OSError):
                 _clear_line(show_progress)
-            _tell(f"{PROGRAM}: stopping...")
-        deadline = time.perf_counter() + 5
-        while not run.finished and time.perf_counter() < deadline:
-            try:
-                run.poll(timeout=0.05, budget_s=0.1)
-            except KeyboardInterrupt:
-                continue
+            _tell(f"{_program}: stopping...")
+        summary = _wait_for_books(run, STOP_WAIT_S)
+        if isinstance(exc, KeyboardInterrupt):
+            raise StoppedEarly(summary, exc) from None
         raise
     _clear_line(show_progress)
+    return run.summary
+
+
+def _wait_for_books(run, timeout_s: float):
+    """After `run.stop()`: the run's final summary (stopped, with exact books) once it has
+    one, or None if it takes longer than `timeout_s`. A second Ctrl+C does not cut this short:
+    the workers must be gone before the command ends."""
+    deadline = time.perf_counter() + timeout_s
+    while not run.finished:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        try:
+            return run.wait(timeout=min(left, 0.25))
+        except (TimeoutError, KeyboardInterrupt):
+            continue
     return run.summary
 
 
@@ -336,27 +497,38 @@ def _clear_line(show_progress: bool) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     config = _config(args, args.executor, _whole_number(args.workers, "--workers"))
-    summary = _execute(config, show_progress=sys.stderr.isatty())
-    with _whole_ints_print():  # big ints stay JSON numbers: exact, and still valid JSON
-        if args.json:
-            print(json.dumps(summary.to_dict(include_results=args.results)))
-        else:
-            print(format_summary(summary))
-            if args.results:
-                print("results:", summary.results)
+    warn_about_oversubscription(config.workload, executor_named(config.executor), config.workers)
+    try:
+        summary = _execute(config, show_progress=sys.stderr.isatty())
+    except StoppedEarly as stopped:
+        if stopped.summary is not None:  # what got done before the stop, books exact
+            _print_run(stopped.summary, as_json=args.json, results=args.results)
+        raise stopped.interrupt from None
+    _print_run(summary, as_json=args.json, results=args.results)
     if summary.error:
-        print(f"{PROGRAM}: {summary.error}", file=sys.stderr)
+        print(f"{_program}: {summary.error}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if summary.failed == 0 else EXIT_FAILED
 
 
-def format_summary(summary) -> str:
-    """A readable summary of a finished run, for a terminal."""
-    from app.engine import describe_exit
+def _print_run(summary, as_json: bool, results: bool) -> None:
+    with _whole_ints_print():  # big ints stay JSON numbers: exact, and still valid JSON
+        if as_json:
+            print(json.dumps(summary.to_dict(include_results=results)))
+        else:
+            print(format_summary(summary))
+            if results:
+                print("results:", summary.results)
+    sys.stdout.flush()
 
-    executor = {"process": "processes", "thread": "threads", "serial": "serial (one thread)"}
-    how = executor.get(summary.executor, summary.executor)
-    if summary.executor == "process":
+
+def format_summary(summary) -> str:
+    """A readable summary of a finished (or stopped) run, for a terminal."""
+    from app.engine import backend_named, describe_exit
+
+    backend = backend_named(summary.executor)
+    how = summary.executor if backend is None else backend.label
+    if backend is not None and backend.uses_start_method and summary.start_method:
         how += f" ({summary.start_method})"
     chunks = "auto" if summary.chunksize == 0 else str(summary.chunksize)
     lines = [
@@ -376,7 +548,7 @@ def format_summary(summary) -> str:
     for pid, code in summary.deaths:
         lines.append(f"  worker pid {pid} died: {describe_exit(code)}")
     if summary.stopped:
-        lines.append("  stopped before the end")
+        lines.append(f"  stopped before the end: {summary.cancelled:,} task(s) never ran")
     return "\n".join(lines)
 
 
@@ -387,7 +559,7 @@ def _sweep(args: argparse.Namespace) -> int:
         worker_counts = parse_int_list(args.workers, "--workers", "1,2,4")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    executors = [name.strip() for name in args.executor.split(",")]
+    executors = [executor_named(name).name for name in args.executor.split(",")]
     # Each setting once: serial is one worker whatever --workers says, so `serial` with
     # `--workers 1,2` would otherwise run the same serial job twice.
     configs = list(
@@ -395,15 +567,22 @@ def _sweep(args: argparse.Namespace) -> int:
             _config(args, executor, workers) for executor in executors for workers in worker_counts
         )
     )
+    most = max(configs, key=lambda config: (config.workers, config.executor == "process"))
+    warn_about_oversubscription(most.workload, executor_named(most.executor), most.workers)
     rows = []
     for config in configs:
         label = f"{config.executor} x{config.workers} "
-        summary = _execute(config, show_progress=sys.stderr.isatty(), label=label)
+        try:
+            summary = _execute(config, show_progress=sys.stderr.isatty(), label=label)
+        except StoppedEarly as stopped:
+            if stopped.summary is not None:  # the runs done so far, and the one cut short
+                _print_sweep(config.workload, [*rows, stopped.summary], as_json=args.json)
+            raise stopped.interrupt from None
         if summary.error:
-            print(f"{PROGRAM}: {summary.error}", file=sys.stderr)
+            print(f"{_program}: {summary.error}", file=sys.stderr)
             return EXIT_FAILED
         rows.append(summary)
-    _print_sweep(args.workload, rows, as_json=args.json)
+    _print_sweep(configs[0].workload, rows, as_json=args.json)
     return EXIT_OK if all(r.failed == 0 for r in rows) else EXIT_FAILED
 
 
@@ -461,10 +640,7 @@ def _print_sweep(workload: str, runs: list, as_json: bool) -> None:
 
 
 def _selftest(args: argparse.Namespace) -> int:
-    from app.workloads import WORKLOADS
-
-    if args.workload not in WORKLOADS:
-        raise UsageError(f"unknown workload {args.workload!r}; choose from {', '.join(WORKLOADS)}")
+    workload = workload_named(args.workload)
     from app.gui.controls import MAX_GUI_TASKS
 
     tasks = _whole_number(args.tasks, "--tasks", 1, MAX_GUI_TASKS)
@@ -478,7 +654,7 @@ def _selftest(args: argparse.Namespace) -> int:
             raise UsageError(problem)
     report = run_selftest(
         tasks=tasks,
-        workload=args.workload,
+        workload=workload,
         screenshot=args.screenshot,
         timeout_s=timeout_s,
         min_measure_s=measure_s,

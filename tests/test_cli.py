@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -157,6 +158,18 @@ def test_sweep_compares_with_a_serial_run_of_the_same_job(capsys):
         (["selftest", "--screenshot", "/proc/nope/x.png"], "cannot save the screenshot"),
         (["selftest", "--screenshot", "/"], "it is a folder"),
         (["selftest", "--screenshot", "window.nope"], "Qt cannot write .nope images"),
+        # A typo names what was meant; an abbreviation is a typo too, not a silent guess.
+        (["run", "--workload", "power", "--worker", "2"], "did you mean --workers?"),
+        (["run", "--workload", "power", "--workers=2", "--tsks", "3"], "did you mean --tasks?"),
+        (["sweep", "--workload", "power", "--exector", "thread"], "did you mean --executor?"),
+        (["rn", "--workload", "power"], "did you mean run?"),
+        (["sweeep"], "did you mean sweep?"),
+        (["run", "--workload", "prims"], "did you mean primes?"),
+        (["run", "--workload", "power", "--executor", "threds"], "did you mean threads?"),
+        (["sweep", "--workload", "power", "--executor", "process,procesess"], "did you mean"),
+        (["run", "--workload", "power", "--start-method", "spwan"], "did you mean spawn?"),
+        (["selftest", "--workload", "Powr"], "did you mean power?"),
+        (["run", "--workload", "power", "now"], "unexpected argument 'now'"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_code_2(args, says, capsys):
@@ -303,3 +316,147 @@ def test_selftest_runs_long_enough_by_default_to_check_the_99th_percentile():
     assert done.returncode == (0 if report["ok"] else 1)
     print(f"selftest: {took:.1f} s, {report['runs']} runs, max stall {report['max_stall_ms']} ms,"
           f" p99 {report['p99_stall_ms']} ms")  # fmt: skip
+
+
+@pytest.mark.timeout(60)
+def test_the_windows_words_and_any_case_work(capsys):
+    code = cli.main(["run", "--workload", "Power", "--tasks", "100", "--executor", "Threads",
+                     "--workers", "2"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("power: 100 tasks on 2 threads, chunksize auto")
+    code = cli.main(["sweep", "--workload", "POWER", "--tasks", "100", "--workers", "1",
+                     "--executor", "threads,serial", "--json"])  # fmt: skip
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert code == 0
+    assert [row["executor"] for row in rows] == ["thread", "serial"]
+
+
+@pytest.mark.timeout(60)
+def test_processes_is_the_process_executor():
+    done = run_cli("run", "--workload", "Primes", "--tasks", "2", "--workers", "1",
+                   "--executor", "processes", "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["executor"], data["workload"], data["start_method"]) == (
+        "process", "primes", "spawn",
+    )  # fmt: skip
+
+
+def test_summary_uses_the_backends_label_and_start_method():
+    from app.engine import BACKENDS
+    from app.engine.records import RunSummary
+
+    for backend in BACKENDS.values():
+        method = "spawn" if backend.uses_start_method else ""
+        summary = RunSummary("power", backend.name, 1, method, 0, 4, 4, 0, 0, 0, 1, 0.1, 0.05, 40.0)
+        first = cli.format_summary(summary).splitlines()[0]
+        shown = backend.label + (" (spawn)" if backend.uses_start_method else "")
+        assert first.startswith(f"power: 4 tasks on 1 {shown}, chunksize auto"), first
+
+
+def test_more_workers_than_cpus_get_one_note_and_the_run_goes_on(monkeypatch, capsys):
+    monkeypatch.setattr("app.engine.config.cpu_count", lambda: 2)
+    args = ["run", "--workload", "power", "--tasks", "50", "--executor", "thread", "--workers"]
+    assert cli.main([*args, "8"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["note: 8 threads on 2 CPUs: they take turns, so expect no more than 2x "
+                   "the speed of one"]  # fmt: skip
+    assert cli.main([*args, "2"]) == 0
+    assert capsys.readouterr().err == ""
+    # Waiting needs no CPU: more sleepers than CPUs do help, so there is nothing to warn about.
+    sleep = ["run", "--workload", "sleep", "--inputs", "1,1", "--executor", "thread"]
+    assert cli.main([*sleep, "--workers", "8"]) == 0
+    assert "note:" not in capsys.readouterr().err
+    sweep = ["sweep", "--workload", "power", "--tasks", "50", "--executor", "thread"]
+    assert cli.main([*sweep, "--workers", "1,4,8"]) == 0
+    assert capsys.readouterr().err.count("note: 8 threads on 2 CPUs") == 1
+
+
+@pytest.mark.timeout(120)
+def test_many_more_processes_than_cpus_warn_once_and_do_not_fail():
+    workers = min(max(64, 2 * (os.cpu_count() or 1)), 256)
+    done = run_cli("run", "--workload", "power", "--tasks", "200", "--workers", str(workers),
+                   "--json", timeout=110)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("note: ") == 1, done.stderr
+    assert f"note: {workers} processes on" in done.stderr
+    assert json.loads(done.stdout)["completed"] == 200
+
+
+def test_usage_names_how_the_command_was_started():
+    done = run_cli("--help")
+    assert done.stdout.startswith("usage: python -m app "), done.stdout
+    done = run_cli("run", "--workload", "power", "--worker", "2")
+    assert done.stderr.startswith("python -m app: error: unknown option --worker;"), done.stderr
+    assert "(see python -m app run --help)" in done.stderr
+    for path in ("/usr/bin/mpplayground-cli", "mpplayground", "MultiprocessingPlayground.exe"):
+        expected = os.path.basename(path).removesuffix(".exe")
+        assert cli.program_name(path) == expected
+        assert (
+            cli.build_parser(cli.program_name(path))
+            .format_usage()
+            .startswith(f"usage: {expected} ")
+        )
+    assert cli.program_name("/somewhere/pytest") == "mpplayground"
+
+
+def test_results_without_json_are_documented_as_they_behave(capsys):
+    help_text = cli.build_parser("mpplayground")._subparsers._group_actions[0].choices["run"]
+    assert "`results: [...]` after the summary" in " ".join(help_text.format_help().split())
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "`--results` without `--json`" in readme
+    assert cli.main(["run", "--workload", "power", "--inputs", "4,2", "--executor", "serial",
+                     "--results"]) == 0  # fmt: skip
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("power: 2 tasks") and out[-1] == "results: [256, 4]"
+
+
+def _stop_mid_run(signum: int, *extra: str) -> tuple[subprocess.Popen, str, str]:
+    """Start 400 sleeps of 100 ms on 2 processes, let some finish, send `signum`."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "run", "--workload", "sleep", "--tasks", "400",
+         "--workers", "2", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    parent = psutil.Process(process.pid)
+    deadline = time.perf_counter() + 30
+    while len(_workers_of(parent)) < 2:
+        assert time.perf_counter() < deadline, "workers never started"
+        time.sleep(0.05)
+    time.sleep(0.6)  # a few tasks of 100 ms each get done
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signum)  # Ctrl+C reaches the whole foreground group
+    else:
+        process.send_signal(signum)
+    out, err = process.communicate(timeout=20)
+    return process, out, err
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and process groups")
+def test_ctrl_c_prints_what_got_done_with_exact_books_then_exits_130():
+    process, out, err = _stop_mid_run(signal.SIGINT, "--json")
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    data = json.loads(out)
+    assert data["stopped"] is True
+    assert data["completed"] + data["failed"] + data["cancelled"] == data["tasks"] == 400
+    assert data["cancelled"] > 0
+    assert sum(worker["tasks"] for worker in data["per_worker"]) >= data["completed"]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_prints_the_partial_summary_then_exits_143():
+    process, out, err = _stop_mid_run(signal.SIGTERM)
+    assert process.returncode == 143, err
+    assert out.startswith("sleep: 400 tasks on 2 processes (spawn)"), out
+    assert "stopped before the end" in out
+    completed, failed, cancelled = (
+        int(out.split(word)[1].split()[0].replace(",", ""))
+        for word in ("completed", "failed", "cancelled")
+    )
+    assert completed + failed + cancelled == 400 and cancelled > 0
+    assert "terminated" in err and "Traceback" not in err

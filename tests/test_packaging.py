@@ -11,10 +11,13 @@ import ast
 import configparser
 import importlib.util
 import os
+import re
 import shutil
 import struct
 import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -223,3 +226,78 @@ def test_frozen_ci_script_is_strict_bash():
         pytest.skip("no bash here to check the syntax")
     checked = subprocess.run([bash, "-n", str(script)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
+
+
+def pyproject() -> dict:
+    import tomllib  # Python 3.11+; the checks below need nothing newer than the test's Python
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib")
+def test_pyproject_names_every_package_of_the_app():
+    on_disk = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "app").rglob("__init__.py")
+    }
+    named = set(pyproject()["tool"]["setuptools"]["packages"])
+    assert named == on_disk | {"app.resources"}, "a package pyproject.toml does not install"
+
+
+def can_build_wheels_offline() -> bool:
+    """setuptools builds wheels itself from 70.1; before that it needs the wheel package."""
+    import setuptools
+
+    version = tuple(int(part) for part in re.findall(r"\d+", setuptools.__version__)[:2])
+    return version >= (70, 1) or importlib.util.find_spec("wheel") is not None
+
+
+@pytest.mark.timeout(180)
+def test_a_plain_pip_install_carries_the_icon_and_the_window_finds_it(tmp_path):
+    """`pip install .` (not editable) once lost the icon: resources/ lay outside the package."""
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    if not can_build_wheels_offline():
+        pytest.skip("needs setuptools >= 70.1 (or the wheel package) to build without a network")
+    built = subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(ROOT)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    (wheel,) = wheels.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        packed = {name for name in archive.namelist() if name.startswith("app/resources/")}
+    runtime = {
+        f"app/resources/{path.name}"
+        for path in RESOURCES.iterdir()
+        if path.is_file() and path.suffix != ".py"
+    } - {f"app/resources/{name}" for name in spec_constant("BUILD_ONLY_RESOURCES")}
+    assert runtime <= packed, f"missing from the wheel: {sorted(runtime - packed)}"
+    installed = subprocess.run(
+        [*pip, "install", "--no-deps", "--no-index", "--target", str(site), str(wheel)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+    check = (
+        "import sys, app, app.gui\n"
+        "from PySide6.QtGui import QImage\n"
+        f"assert app.__file__.startswith({str(site)!r}), app.__file__\n"
+        "image = QImage()\n"
+        "assert image.loadFromData(app.gui.resource_bytes('icon.png'))\n"
+        "print(image.width(), image.height())\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(site))
+    loaded = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["256", "256"]
+
+
+def test_readme_says_what_pyproject_does_about_pyside6():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    requirement = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    pinned_below = re.search(r'"PySide6-Essentials[^"]*<\s*6\.12', requirement)
+    if not pinned_below:
+        assert "pinned below 6.12" not in readme, "README claims a pin pyproject.toml lacks"
+    assert "!=6.12.0" in requirement and "6.12.0" in readme

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import multiprocessing
 import pickle
+import random as stdlib_random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -128,3 +130,47 @@ def test_notebook_line_works_with_a_spawned_pool():
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         counts = pool.map(workload.func, workload.make_inputs(8))
     assert counts == [workload.func(k) for k in range(8)]
+
+
+def test_random_task_returns_the_last_of_its_draws():
+    state = stdlib_random.getstate()
+    try:
+        stdlib_random.seed(7)
+        drawn = [stdlib_random.random() for _ in range(1000)]
+        stdlib_random.seed(7)
+        assert WORKLOADS["random"].func(1000) == drawn[-1]
+        stdlib_random.seed(7)
+        assert WORKLOADS["random"].func(0) == drawn[0], "a task draws at least one number"
+    finally:
+        stdlib_random.setstate(state)
+
+
+def test_power_default_run_starts_with_the_tutorial_and_stays_tiny():
+    workload = WORKLOADS["power"]
+    inputs = workload.make_inputs(workload.default_tasks)
+    assert inputs[:8] == [4, 2, 3, 5, 3, 2, 1, 2]
+    assert max(inputs) == 5, "tiny tasks: the chunksize lesson"
+    assert "starting the worker processes" in workload.explanation
+
+
+def estimated_run_s(name: str, workers: int = 2) -> float:
+    """The default run's work on `workers` workers, from timing `samples` of its own inputs
+    spread evenly over the run (mandelbrot's rows differ a lot); start-up is left out."""
+    workload = WORKLOADS[name]
+    inputs = workload.make_inputs(workload.default_tasks)
+    samples = 48 if name == "mandelbrot" else 6  # its rows are cheap, and unequal
+    chosen = inputs[:: max(1, len(inputs) // samples)]
+    began = time.perf_counter()
+    for x in chosen:
+        workload.func(x)
+    per_task = (time.perf_counter() - began) / len(chosen)
+    return per_task * workload.default_tasks / workers
+
+
+@pytest.mark.parametrize("name", [name for name in WORKLOADS if name != "power"])
+def test_default_run_lasts_long_enough_to_watch(name):
+    # The issue asks for 5 to 15 s on 2 processes; the bounds are wide because a shared machine
+    # runs a task anywhere from half to twice its usual speed. benchmarks/default_runs.py
+    # measures the real runs.
+    seconds = estimated_run_s(name)
+    assert 2.5 <= seconds <= 30, f"{name}: about {seconds:.1f} s of work on 2 workers"

@@ -8,10 +8,24 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib import resources
 from pathlib import Path
 
-# resources/ sits beside the app package in a checkout and in the frozen app's _internal/.
+# resources/ sits beside the app package in a checkout and in the frozen app's _internal/;
+# `pip install .` installs it as the package app.resources (see pyproject.toml).
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+
+
+def resource_bytes(name: str) -> bytes | None:
+    """The bytes of resources/NAME, wherever the app was installed or unpacked; None if the
+    file is missing."""
+    beside = RESOURCES / name
+    if beside.is_file():
+        return beside.read_bytes()
+    try:
+        return (resources.files("app.resources") / name).read_bytes()
+    except (ModuleNotFoundError, OSError):
+        return None
 
 
 def replace_missing_streams() -> None:
@@ -58,7 +72,7 @@ def launch(argv: list[str] | None = None) -> int:
     if problem:
         print(f"mpplayground: error: {problem}", file=sys.stderr)
         return 2
-    from PySide6.QtGui import QIcon
+    from PySide6.QtGui import QIcon, QPixmap
     from PySide6.QtWidgets import QApplication
 
     from app.gui.signals import close_on_signals
@@ -69,9 +83,9 @@ def launch(argv: list[str] | None = None) -> int:
     app.setOrganizationName("MultiprocessingPlayground")
     app.setApplicationName("Multiprocessing Playground")
     app.setDesktopFileName("multiprocessing-playground")  # links the window to the .desktop entry
-    icon = RESOURCES / "icon.png"
-    if icon.exists():  # a plain (non-editable) pip install carries no resources/
-        app.setWindowIcon(QIcon(str(icon)))
+    icon = QPixmap()
+    if icon.loadFromData(resource_bytes("icon.png") or b""):
+        app.setWindowIcon(QIcon(icon))
     apply_theme(app)
     window = MainWindow()
     window.show()

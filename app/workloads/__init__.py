@@ -37,7 +37,9 @@ class Workload:
     explanation: str  # a few sentences for the class
     func: Callable[[int], object]  # top-level function of one int: picklable by reference
     make_inputs: Callable[[int], list[int]]  # n -> the inputs of n tasks
-    default_tasks: int  # enough tasks for a demo of a few seconds on 2 workers
+    # The window's (and the CLI's) task count: a run of about 5 to 15 s on 2 processes, long
+    # enough to watch. Not power: its tasks are tiny on purpose (see its explanation).
+    default_tasks: int
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -46,54 +48,57 @@ WORKLOADS: dict[str, Workload] = {
         title="x to the power x (tiny tasks)",
         kind=CPU_BOUND,
         explanation=(
-            "The tutorial's pool.map(my_func, [4, 2, 3, 5, 3, 2, 1, 2]): each task computes x**x. "
-            "A task takes microseconds, far less than sending it to another process, so with "
-            "chunksize 1 the pool spends its time on messages. Bigger chunks fix that."
+            "The tutorial's pool.map(my_func, [4, 2, 3, 5, 3, 2, 1, 2]): each task computes x**x, "
+            "in well under a microsecond. With chunks sized automatically, 200,000 tasks are done "
+            "in a blink, and most of the run is starting the worker processes. With chunksize 1 "
+            "every task travels to a worker and back on its own, and the same run takes many "
+            "times longer: the pool spends its time on messages. Bigger chunks fix that."
         ),
         func=power.power_of_itself,
         make_inputs=power.make_inputs,
-        default_tasks=20000,
+        default_tasks=200_000,
     ),
     "random": Workload(
         name="random",
         title="A random number per task",
         kind=CPU_BOUND,
         explanation=(
-            "The tutorial's first Process and Queue example: each task returns random.random(). "
-            "Every process has its own random generator. Spawned processes seed theirs from the "
-            "operating system, and Python reseeds a forked child's, so workers do not repeat "
-            "each other's numbers."
+            "The tutorial's first Process and Queue example: each task returns random.random(), "
+            "after drawing four million numbers to give it about 0.1 s of work. Every process has "
+            "its own random generator. Spawned processes seed theirs from the operating system, "
+            "and Python reseeds a forked child's, so workers do not repeat each other's numbers."
         ),
         func=random.random_number,
         make_inputs=random.make_inputs,
-        default_tasks=100,
+        default_tasks=120,
     ),
     "primes": Workload(
         name="primes",
         title="Count primes (pure Python)",
         kind=CPU_BOUND,
         explanation=(
-            "Each task counts the primes in a range by trial division, about 50 ms of pure "
-            "Python. The interpreter holds the GIL the whole time, so threads take turns and "
+            "Each task counts the primes in a range by trial division, tens of milliseconds of "
+            "pure Python. The interpreter holds the GIL the whole time, so threads take turns and "
             "give no speedup, while processes run truly in parallel, one per CPU core."
         ),
         func=primes.count_primes,
         make_inputs=primes.make_inputs,
-        default_tasks=96,
+        default_tasks=640,
     ),
     "mandelbrot": Workload(
         name="mandelbrot",
         title="Mandelbrot rows (uneven tasks)",
         kind=CPU_BOUND,
         explanation=(
-            "Each task computes one row of a Mandelbrot image. Rows through the middle of the "
+            "Each task computes one row of a Mandelbrot image (the image ten times over, by "
+            "default). Rows through the middle of the "
             "set cost many times more than rows near the edges, so the tasks are uneven: with "
             "big chunks one worker gets the expensive rows and the others sit idle. Smaller "
             "chunks balance the load."
         ),
         func=mandelbrot.mandelbrot_row,
         make_inputs=mandelbrot.make_inputs,
-        default_tasks=480,
+        default_tasks=4800,
     ),
     "sleep": Workload(
         name="sleep",
@@ -106,7 +111,7 @@ WORKLOADS: dict[str, Workload] = {
         ),
         func=sleep.sleep_ms,
         make_inputs=sleep.make_inputs,
-        default_tasks=40,
+        default_tasks=160,
     ),
     "hash": Workload(
         name="hash",
@@ -119,7 +124,7 @@ WORKLOADS: dict[str, Workload] = {
         ),
         func=hash.hash_block,
         make_inputs=hash.make_inputs,
-        default_tasks=128,
+        default_tasks=480,
     ),
 }
 

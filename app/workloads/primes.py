@@ -1,8 +1,8 @@
 """The "primes" workload: count the primes in a range by trial division, in pure Python.
 
 The loop runs Python bytecode the whole time, so a thread holds the GIL while it counts:
-threads give no speedup here, processes do. Every task costs about the same (~50 ms), so
-the work splits evenly between workers.
+threads give no speedup here, processes do. Every task costs about the same (~20 ms on a
+2020s PC), so the work splits evenly between workers.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 FIRST_NUMBER = 10_000_000  # big enough that each number takes real work to test
-RANGE_WIDTH = 5_000  # about 50 ms of trial division per range on a 2020s PC
+RANGE_WIDTH = 5_000  # about 20 ms of trial division per range on a 2020s PC
 RANGE_COUNT = 100  # task k uses range k % 100: staying in one narrow band keeps costs equal
 
 
