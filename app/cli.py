@@ -131,7 +131,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "With no command, opens the window.",
     )
     commands = parser.add_subparsers(
-        dest="command", metavar="{run,sweep,selftest}", parser_class=_Parser
+        dest="command", metavar="{run,sweep,lesson,selftest}", parser_class=_Parser
     )
 
     def add_job_options(sub: argparse.ArgumentParser) -> None:
@@ -165,6 +165,10 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     add_job_options(sweep)
     sweep.add_argument("--workers", default="1,2", help="worker counts, e.g. 1,2,4")
     sweep.add_argument("--executor", default="process", help=f"comma-separated, from: {executors}")
+
+    from app import cli_lessons
+
+    cli_lessons.add_parser(commands)
 
     selftest = commands.add_parser("selftest", help="open the window, drive a run, check it")
     selftest.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -211,7 +215,12 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
             code = _selftest(args)
         else:
             with _sigterm_interrupts():
-                code = _run(args) if args.command == "run" else _sweep(args)
+                if args.command == "lesson":
+                    from app import cli_lessons
+
+                    code = cli_lessons.run(args, UsageError)
+                else:
+                    code = _run(args) if args.command == "run" else _sweep(args)
         sys.stdout.flush()  # a closed pipe must show here, not at exit where nothing catches it
         return code
     except UsageError as exc:

@@ -7,6 +7,7 @@ python -m app lesson gil [--quick] [--json]
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
 import sys
@@ -32,11 +33,11 @@ def run(args: argparse.Namespace, usage_error: type[Exception]) -> int:
     name = (args.name or "").strip().lower()
     if name not in LESSONS:
         known = ", ".join(LESSONS)
-        raise usage_error(
-            f"lesson needs a name, one of: {known}"
-            if not name
-            else f"unknown lesson {args.name!r}; choose from {known}"
-        )
+        if not name:
+            raise usage_error(f"lesson needs a name, one of: {known}")
+        close = difflib.get_close_matches(name, LESSONS, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else f"; choose from {known}"
+        raise usage_error(f"unknown lesson {args.name!r}{hint}")
     from app.control.lesson_runner import LessonRunner
     from app.engine import cpu_count
 
@@ -88,6 +89,7 @@ def lesson_report(runner) -> dict:
         "title": runner.lesson.title,
         "rows": rows,
         "conclusion": runner.conclusion(),
+        "printout": runner.printout() + runner.demo_lines,
     }
     fit = runner.amdahl()
     if fit is not None:
@@ -113,5 +115,6 @@ def format_report(report: dict) -> str:
             f"{row['throughput']:>10,.1f} {speedup:>8}{noisy}"
         )
     lines.append("")
+    lines += report["printout"]
     lines.append(report["conclusion"])
     return "\n".join(lines)

@@ -28,6 +28,7 @@ class LessonRunner:
         self.finished: list[tuple[Case, RunSummary]] = []
         self.computed_by: dict[int, tuple[str, int]] = {}  # the latest run: task -> worker
         self.ended_early: str | None = None  # why the lesson stopped before its last run
+        self.demo_lines: list[str] = []  # what the lesson's own demonstration printed
 
     @property
     def done(self) -> bool:
@@ -70,6 +71,17 @@ class LessonRunner:
             text = f"A run failed ({self.ended_early}); from the runs that finished: " + text
         return text
 
+    def run_demo(self) -> list[str]:
+        """The lesson's plain-multiprocessing demonstration, if it has one (blocks)."""
+        if self.lesson.demo is not None and self.ended_early is None:
+            self.demo_lines = self.lesson.demo()
+        return self.demo_lines
+
+    def printout(self) -> list[str]:
+        """The lesson's own lines to show (the tutorial's input -> result -> worker)."""
+        show = self.lesson.printout
+        return show(self.points(), self.computed_by) if show and self.finished else []
+
     def amdahl(self) -> AmdahlFit | None:
         return amdahl_of(self.points()) if self.lesson.fits_amdahl else None
 
@@ -94,3 +106,4 @@ class LessonRunner:
             self.record(run.summary)
             if on_finished is not None:
                 on_finished(case, run.summary)
+        self.run_demo()

@@ -137,6 +137,7 @@ class Supervisor:
             # fresh mask, so they stay open to a Ctrl+C until their initializer runs.
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
+            self._open()  # first: the workers start while the inputs are made
             self._inputs = self.config.make_inputs()
             if len(self._inputs) != self.config.task_count:
                 raise RuntimeError(
@@ -156,7 +157,6 @@ class Supervisor:
                 self.channel_ready.set()
 
     def _supervise(self) -> None:
-        self._open()
         all_received = self.ledger.all_received
         next_look = 0.0
         while not self.stop_requested.is_set() and not all_received.is_set():

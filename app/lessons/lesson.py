@@ -94,6 +94,12 @@ class Lesson:
     conclude: Callable[[Sequence[Point]], str]  # measured points -> plain words
     fits_amdahl: bool = False
     repeats: int = 3
+    # What to show beside the conclusion, line by line, from the points and who computed
+    # which task in the last run (the tutorial's printout).
+    printout: Callable[[Sequence[Point], dict[int, tuple[str, int]]], list[str]] | None = None
+    # A demonstration with plain multiprocessing after the runs, lines to show (it blocks
+    # while its processes run: the window calls it off the GUI thread).
+    demo: Callable[[], list[str]] | None = None
 
     def cases(self, cpus: int, quick: bool = False) -> tuple[Case, ...]:
         return tuple(self.make_cases(max(1, cpus), quick))

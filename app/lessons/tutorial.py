@@ -36,10 +36,13 @@ def conclude(points) -> str:
     return text
 
 
-def printout(inputs, results, computed_by: dict[int, tuple[str, int]]) -> list[str]:
+def printout(points, computed_by: dict[int, tuple[str, int]]) -> list[str]:
     """What the tutorial prints: each input, its result, and the process that computed it."""
+    if not points:
+        return []
     lines = []
-    for index, (value, result) in enumerate(zip(inputs, results, strict=True)):
+    results = points[0].runs[-1].results or []
+    for index, (value, result) in enumerate(zip(INPUTS, results, strict=True)):
         name, pid = computed_by.get(index, ("?", 0))
         lines.append(f"{value}**{value} = {result}   computed by {name} (pid {pid})")
     return lines
@@ -47,6 +50,14 @@ def printout(inputs, results, computed_by: dict[int, tuple[str, int]]) -> list[s
 
 def _put_random(queue) -> None:
     queue.put((multiprocessing.current_process().name, os.getpid(), random.random()))
+
+
+def process_and_queue_lines() -> list[str]:
+    """The Process + Queue example as the tutorial prints it."""
+    lines = ["Process + Queue: each process put one random number on the Queue:"]
+    for name, pid, number in process_and_queue():
+        lines.append(f"  {name} (pid {pid}) put {number:.6f}")
+    return lines
 
 
 def process_and_queue(processes: int = 4) -> list[tuple[str, int, float]]:
@@ -75,4 +86,6 @@ LESSON = Lesson(
     make_cases=cases,
     conclude=conclude,
     repeats=1,
+    printout=printout,
+    demo=process_and_queue_lines,
 )
