@@ -3,7 +3,8 @@
 Every input is a spinbox, a check box or a combo box with a fixed range, so the panel cannot hold
 a value the engine would refuse; a number typed above a spinbox's range becomes its maximum, and
 `note` says so for the event log. While a run is going, the inputs that would change it are
-locked.
+locked. The panel keeps its size whatever the workload: its explanation box is as tall as the
+longest explanation needs, and each combo box is wide enough for its longest item.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ class ControlPanel(QWidget):
         self.explanation.setObjectName("explanation")
         self.explanation.setWordWrap(True)
         self.explanation.setTextFormat(Qt.TextFormat.PlainText)
-        self.explanation.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.explanation.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.explanation.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         self.tasks_spin = ClampingSpinBox()
         self.tasks_spin.setRange(1, MAX_GUI_TASKS)
@@ -113,11 +115,8 @@ class ControlPanel(QWidget):
             self.start_method_combo.addItem(method, method)
 
         for combo in (self.workload_combo, self.executor_combo, self.start_method_combo):
-            # Long item texts must not force the controls column wide: they elide instead.
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            combo.setMinimumContentsLength(10)
+            # As wide as the longest item: a workload's name cut short is a name misread.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -171,7 +170,8 @@ class ControlPanel(QWidget):
         ):
             spin.clamped.connect(
                 lambda typed, shown, name=name: self.note.emit(
-                    f"{name}: {typed:,} is more than this window allows; set to {shown:,}."
+                    f"{name}: you typed {typed:,}, more than the {shown:,} allowed; "
+                    f"set to {shown:,}."
                 )
             )
         self._oversubscriptions_told: set[tuple[int, bool]] = set()
@@ -262,19 +262,26 @@ class ControlPanel(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        # A wrapped label's height depends on its width, which layouts do not always honour:
-        # ask for the height the whole explanation needs at the width it now has.
+        # A wrapped label's height depends on its width, which layouts do not always honour.
         self._fit_explanation()
 
     def _fit_explanation(self) -> None:
+        """Make the box as tall as the longest explanation needs at the width it now has, so
+        that choosing another workload never moves the controls below it."""
         width = self.explanation.width()
-        if width > 0:
-            self.explanation.setMinimumHeight(self.explanation.heightForWidth(width))
+        if width <= 0:
+            return
+        shown = self.explanation.text()
+        tallest = 0
+        for workload in WORKLOADS.values():
+            self.explanation.setText(explanation_text(workload))
+            tallest = max(tallest, self.explanation.heightForWidth(width))
+        self.explanation.setText(shown)
+        self.explanation.setFixedHeight(tallest)
 
     def _workload_changed(self) -> None:
         workload = WORKLOADS[self.workload]
         self.explanation.setText(explanation_text(workload))
-        self._fit_explanation()
         self.tasks_spin.setValue(workload.default_tasks)
 
     def _executor_changed(self) -> None:
