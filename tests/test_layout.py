@@ -139,3 +139,20 @@ def test_choosing_another_workload_does_not_move_the_controls(qtbot, screen_wind
         )
     assert len(geometries) == 1, geometries
     assert combo.count() == len(WORKLOADS)
+
+
+def test_a_fitted_label_too_short_for_its_text_ends_in_an_ellipsis_and_tells_all_in_a_tooltip(
+    qtbot,
+):
+    label = FittedLabel("short", lines=2, title="Caption")
+    qtbot.addWidget(label)
+    label.resize(200, 10)
+    label.show()
+    height = label.height()
+    assert label.shown_lines() == ["Caption  short"] and label.toolTip() == ""
+    label.setText("a long text " * 40)
+    assert label.is_elided()
+    assert len(label.shown_lines()) == 2
+    assert label.shown_lines()[-1].endswith("…")
+    assert label.toolTip() == label.full_text()
+    assert label.height() == height
