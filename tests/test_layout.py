@@ -8,6 +8,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QComboBox, QLabel, QStyle, QStyleOptionComboBox
 
 from app.gui import theme
+from app.gui.controls import ControlPanel
 from app.gui.fitted_label import FittedLabel
 from app.gui.window import MainWindow
 from app.workloads import WORKLOADS
@@ -156,3 +157,14 @@ def test_a_fitted_label_too_short_for_its_text_ends_in_an_ellipsis_and_tells_all
     assert label.shown_lines()[-1].endswith("…")
     assert label.toolTip() == label.full_text()
     assert label.height() == height
+
+
+@pytest.mark.parametrize("width", [400, 546, 700])
+def test_the_explanation_fits_after_a_single_resize(qtbot, width):
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    panel.resize(width, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    explanation = panel.explanation
+    qtbot.waitUntil(lambda: explanation.heightForWidth(explanation.width()) <= explanation.height())

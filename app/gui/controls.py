@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -78,6 +77,7 @@ class ControlPanel(QWidget):
         self.explanation.setWordWrap(True)
         self.explanation.setTextFormat(Qt.TextFormat.PlainText)
         self.explanation.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.explanation.installEventFilter(self)
         self.explanation.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         self.tasks_spin = ClampingSpinBox()
@@ -260,10 +260,12 @@ class ControlPanel(QWidget):
         self.stop_button.setEnabled(running and not stopping)
         self.kill_button.setEnabled(running and can_kill and not stopping)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
-        super().resizeEvent(event)
-        # A wrapped label's height depends on its width, which layouts do not always honour.
-        self._fit_explanation()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        # A wrapped label's height depends on its width, which layouts do not always honour:
+        # refit whenever the explanation itself gets a new width.
+        if watched is self.explanation and event.type() == QEvent.Type.Resize:
+            self._fit_explanation()
+        return super().eventFilter(watched, event)
 
     def _fit_explanation(self) -> None:
         """Make the box as tall as the longest explanation needs at the width it now has, so
