@@ -1,16 +1,19 @@
 """The control panel: what to run, how many workers, and the Start / Stop / Kill buttons.
 
-Every input is a spinbox or a combo box with a fixed range, so the panel cannot hold a value the
-engine would refuse. While a run is going, the inputs that would change it are locked.
+Every input is a spinbox, a check box or a combo box with a fixed range, so the panel cannot hold
+a value the engine would refuse; a number typed above a spinbox's range becomes its maximum, and
+`note` says so for the event log. While a run is going, the inputs that would change it are
+locked. The panel keeps its size whatever the workload: its explanation box is as tall as the
+longest explanation needs, and each combo box is wide enough for its longest item.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -18,14 +21,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from app.engine import BACKENDS, RunConfig, available_start_methods
+from app.engine import BACKENDS, RunConfig, available_start_methods, cpu_count
+from app.gui.clamping_spinbox import ClampingSpinBox
 from app.gui.settings import MAX_CHUNKSIZE, PlaygroundSettings, max_workers
-from app.workloads import WORKLOADS
+from app.workloads import IO_BOUND, WORKLOADS
 
 # The engine accepts 10 million; a million already takes a minute and plenty of memory.
 MAX_GUI_TASKS = 1_000_000
@@ -34,6 +37,27 @@ MAX_GUI_TASKS = 1_000_000
 # busy (see RunConfig.worker_nice); on an otherwise idle computer they lose nothing.
 WORKER_NICENESS = 10
 
+# The engine learns to run until Stop in a later version; until then the check box is greyed out.
+ENGINE_RUNS_UNTIL_STOPPED = "until_stopped" in RunConfig.__dataclass_fields__
+
+
+def cpus_text(cpus: int) -> str:
+    """The line that puts the tutorial's cpu_count() on the screen."""
+    return f"This computer: {cpus} CPU{'s' if cpus != 1 else ''} (os.cpu_count())"
+
+
+def oversubscription_warning(workers: int, cpus: int, workload_kind: str) -> str:
+    """What to expect from more workers than CPUs: a fact to learn, not an error."""
+    if workload_kind == IO_BOUND:
+        return (
+            f"{workers} workers on {cpus} CPUs: waiting needs no CPU, so for I/O-bound tasks "
+            "more workers than cores can still help."
+        )
+    return (
+        f"{workers} workers on {cpus} CPUs: they take turns on the cores, "
+        f"so expect at most {cpus}x."
+    )
+
 
 class ControlPanel(QWidget):
     """Inputs for one run plus the buttons that drive it."""
@@ -41,6 +65,7 @@ class ControlPanel(QWidget):
     start_requested = Signal()
     stop_requested = Signal()
     kill_requested = Signal()
+    note = Signal(str)  # a line for the event log: a typed number that was too big
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,12 +76,21 @@ class ControlPanel(QWidget):
         self.explanation.setObjectName("explanation")
         self.explanation.setWordWrap(True)
         self.explanation.setTextFormat(Qt.TextFormat.PlainText)
-        self.explanation.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.explanation.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.explanation.installEventFilter(self)
+        self.explanation.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
-        self.tasks_spin = QSpinBox()
+        self.tasks_spin = ClampingSpinBox()
         self.tasks_spin.setRange(1, MAX_GUI_TASKS)
         self.tasks_spin.setGroupSeparatorShown(True)
         self.tasks_spin.setAccelerated(True)
+        self.until_stopped_check = QCheckBox("Until Stop")
+        if ENGINE_RUNS_UNTIL_STOPPED:
+            self.until_stopped_check.setToolTip(
+                "Keep sending rounds of this many tasks until you press Stop: for live demos."
+            )
+        else:
+            self.until_stopped_check.setToolTip("This version of the engine cannot run until Stop.")
 
         self.executor_combo = QComboBox()
         for name, backend in BACKENDS.items():
@@ -65,10 +99,13 @@ class ControlPanel(QWidget):
                 self.executor_combo.count() - 1, backend.tip, Qt.ItemDataRole.ToolTipRole
             )
 
-        self.workers_spin = QSpinBox()
+        self.workers_spin = ClampingSpinBox()
         self.workers_spin.setRange(1, max_workers())
+        self.workers_spin.setToolTip(f"1 to {max_workers()} workers")
+        self.cpus_label = QLabel(cpus_text(cpu_count()))
+        self.cpus_label.setObjectName("hint")
 
-        self.chunksize_spin = QSpinBox()
+        self.chunksize_spin = ClampingSpinBox()
         self.chunksize_spin.setRange(0, MAX_CHUNKSIZE)
         self.chunksize_spin.setSpecialValueText("auto")
         self.chunksize_spin.setGroupSeparatorShown(True)
@@ -78,18 +115,19 @@ class ControlPanel(QWidget):
             self.start_method_combo.addItem(method, method)
 
         for combo in (self.workload_combo, self.executor_combo, self.start_method_combo):
-            # Long item texts must not force the controls column wide: they elide instead.
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            combo.setMinimumContentsLength(10)
+            # As wide as the longest item: a workload's name cut short is a name misread.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Workload", self.workload_combo)
-        form.addRow("Tasks", self.tasks_spin)
+        tasks_row = QHBoxLayout()
+        tasks_row.addWidget(self.tasks_spin, 1)
+        tasks_row.addWidget(self.until_stopped_check)
+        form.addRow("Tasks", tasks_row)
         form.addRow("Executor", self.executor_combo)
         form.addRow("Workers", self.workers_spin)
+        form.addRow("", self.cpus_label)
         form.addRow("Chunk size", self.chunksize_spin)
         form.addRow("Start method", self.start_method_combo)
         inputs = QGroupBox("What to run")
@@ -125,6 +163,18 @@ class ControlPanel(QWidget):
 
         self.workload_combo.currentIndexChanged.connect(self._workload_changed)
         self.executor_combo.currentIndexChanged.connect(self._executor_changed)
+        for spin, name in (
+            (self.tasks_spin, "Tasks"),
+            (self.workers_spin, "Workers"),
+            (self.chunksize_spin, "Chunk size"),
+        ):
+            spin.clamped.connect(
+                lambda typed, shown, name=name: self.note.emit(
+                    f"{name}: you typed {typed:,}, more than the {shown:,} allowed; "
+                    f"set to {shown:,}."
+                )
+            )
+        self._oversubscriptions_told: set[tuple[int, bool]] = set()
         self._running = False
         self._workload_changed()
         self.set_running(False, can_kill=False)
@@ -150,6 +200,7 @@ class ControlPanel(QWidget):
         self.workers_spin.setValue(settings.workers)
         self.chunksize_spin.setValue(settings.chunksize)
         _select(self.start_method_combo, settings.start_method)
+        self.until_stopped_check.setChecked(settings.until_stopped and ENGINE_RUNS_UNTIL_STOPPED)
 
     def current(self, base: PlaygroundSettings) -> PlaygroundSettings:
         return replace(
@@ -160,10 +211,14 @@ class ControlPanel(QWidget):
             workers=self.workers_spin.value(),
             chunksize=self.chunksize_spin.value(),
             start_method=self.start_method_combo.currentData(),
+            until_stopped=self.until_stopped_check.isChecked(),
         )
 
     def run_config(self) -> RunConfig:
         """The run these controls describe (raises ConfigError if the engine disagrees)."""
+        extra = {}
+        if ENGINE_RUNS_UNTIL_STOPPED and self.until_stopped_check.isChecked():
+            extra["until_stopped"] = True
         return RunConfig(
             workload=self.workload,
             tasks=self.tasks_spin.value(),
@@ -173,7 +228,21 @@ class ControlPanel(QWidget):
             chunksize=self.chunksize_spin.value(),
             start_method=self.start_method_combo.currentData(),
             worker_nice=WORKER_NICENESS,
+            **extra,
         )
+
+    def oversubscription_note(self, config: RunConfig) -> str | None:
+        """A line for the event log the first time a run asks for more workers than CPUs (once
+        per worker count and kind of workload: a warning repeated every run is not read)."""
+        cpus = cpu_count()
+        if config.workers <= cpus:
+            return None
+        kind = WORKLOADS[config.workload].kind
+        key = (config.workers, kind == IO_BOUND)
+        if key in self._oversubscriptions_told:
+            return None
+        self._oversubscriptions_told.add(key)
+        return oversubscription_warning(config.workers, cpus, kind)
 
     def set_running(self, running: bool, can_kill: bool, stopping: bool = False) -> None:
         """Lock what would change a running run; enable only the buttons that make sense now."""
@@ -185,26 +254,36 @@ class ControlPanel(QWidget):
             self.chunksize_spin,
         ):
             widget.setEnabled(not running)
+        self.until_stopped_check.setEnabled(not running and ENGINE_RUNS_UNTIL_STOPPED)
         self._executor_changed()
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running and not stopping)
         self.kill_button.setEnabled(running and can_kill and not stopping)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
-        super().resizeEvent(event)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         # A wrapped label's height depends on its width, which layouts do not always honour:
-        # ask for the height the whole explanation needs at the width it now has.
-        self._fit_explanation()
+        # refit whenever the explanation itself gets a new width.
+        if watched is self.explanation and event.type() == QEvent.Type.Resize:
+            self._fit_explanation()
+        return super().eventFilter(watched, event)
 
     def _fit_explanation(self) -> None:
+        """Make the box as tall as the longest explanation needs at the width it now has, so
+        that choosing another workload never moves the controls below it."""
         width = self.explanation.width()
-        if width > 0:
-            self.explanation.setMinimumHeight(self.explanation.heightForWidth(width))
+        if width <= 0:
+            return
+        shown = self.explanation.text()
+        tallest = 0
+        for workload in WORKLOADS.values():
+            self.explanation.setText(explanation_text(workload))
+            tallest = max(tallest, self.explanation.heightForWidth(width))
+        self.explanation.setText(shown)
+        self.explanation.setFixedHeight(tallest)
 
     def _workload_changed(self) -> None:
         workload = WORKLOADS[self.workload]
-        self.explanation.setText(f"{workload.kind}. {workload.explanation}")
-        self._fit_explanation()
+        self.explanation.setText(explanation_text(workload))
         self.tasks_spin.setValue(workload.default_tasks)
 
     def _executor_changed(self) -> None:
@@ -213,6 +292,10 @@ class ControlPanel(QWidget):
         backend = self.backend
         self.workers_spin.setEnabled(not self._running and not backend.one_worker)
         self.start_method_combo.setEnabled(not self._running and backend.uses_start_method)
+
+
+def explanation_text(workload) -> str:
+    return f"{workload.kind}. {workload.explanation}"
 
 
 def _select(combo: QComboBox, data: str) -> None:

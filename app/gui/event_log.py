@@ -26,7 +26,8 @@ from app.engine.records import (
     WorkerStarted,
     WorkerStuck,
 )
-from app.gui.theme import base_point_size, caption_label
+from app.gui.fitted_label import FittedLabel
+from app.gui.theme import base_point_size
 
 MAX_ITEMS = 1000
 MAX_FAILURES_SHOWN = 100  # per run; the status panel still counts every failure
@@ -60,7 +61,10 @@ class EventLog(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        caption = caption_label("Event log", "click a failed task for its traceback", wrap=False)
+        # A fitted label, not a wrapping one: in this box layout a wrapping label squeezes the
+        # list below it; this one reserves two lines and never cuts the hint off unseen.
+        caption = FittedLabel("click a failed task for its traceback", lines=2, title="Event log")
+        caption.setObjectName("caption")
         self.list = QListWidget()
         self.list.setWordWrap(True)
         self.list.setUniformItemSizes(False)

@@ -21,7 +21,7 @@ from typing import TypeVar
 from PySide6.QtCore import QStandardPaths
 
 from app.engine import EXECUTORS, available_start_methods, cpu_count
-from app.engine.config import DEFAULT_START_METHOD, MAX_TASKS
+from app.engine.config import DEFAULT_START_METHOD, MAX_TASKS, MAX_WORKERS
 from app.gui.settings_file import SettingsFileError, read_values, why_not_writable, write_values
 from app.workloads import WORKLOADS
 
@@ -33,7 +33,7 @@ MAX_LAYOUT_BYTES = 4096  # a saved window geometry or splitter state is well und
 SPLITTERS = 4
 KNOWN_KEYS = frozenset(
     [f"run/{name}" for name in ("workload", "tasks", "executor", "workers", "chunksize")]
-    + ["run/start_method", "window/geometry"]
+    + ["run/start_method", "run/until_stopped", "window/geometry"]
     + [f"window/splitter{i}" for i in range(SPLITTERS)]
 )
 
@@ -41,8 +41,9 @@ T = TypeVar("T")
 
 
 def max_workers() -> int:
-    """Enough workers to oversubscribe the CPU (to show that more is not always faster)."""
-    return max(2 * cpu_count(), 8)
+    """As many workers as the engine allows: enough to oversubscribe any CPU, to show that
+    more is not always faster (the window warns when a choice exceeds the CPU count)."""
+    return MAX_WORKERS
 
 
 def default_start_method() -> str:
@@ -58,6 +59,7 @@ class PlaygroundSettings:
     workers: int
     chunksize: int  # 0 means "auto"
     start_method: str
+    until_stopped: bool = False  # rounds of `tasks` tasks until Stop, for live demos
     geometry: bytes | None = None
     splitters: tuple[bytes, ...] = ()
 
@@ -144,6 +146,7 @@ class SettingsStore:
                 _choice(values.get("run/start_method"), methods),
                 defaults.start_method,
             ),
+            until_stopped=pick("run/until_stopped", _flag(values.get("run/until_stopped")), False),
             # A layout that does not decode only costs the default layout: not worth a line.
             geometry=_layout(values.get("window/geometry")),
             splitters=tuple(
@@ -194,6 +197,7 @@ def _as_text(settings: PlaygroundSettings) -> dict[str, str]:
         "run/workers": str(settings.workers),
         "run/chunksize": str(settings.chunksize),
         "run/start_method": settings.start_method,
+        "run/until_stopped": "true" if settings.until_stopped else "false",
     }
     if settings.geometry is not None:
         values["window/geometry"] = base64.b64encode(settings.geometry).decode("ascii")
@@ -208,6 +212,13 @@ def _choice(value: str | None, allowed: tuple[str, ...]) -> str | None:
         return None
     value = value.strip()
     return value if value in allowed else None
+
+
+def _flag(value: str | None) -> bool | None:
+    """True for "true", False for "false" (any case), else None."""
+    if value is None:
+        return None
+    return {"true": True, "false": False}.get(value.strip().lower())
 
 
 def _whole_number(value: str | None, low: int, high: int) -> int | None:

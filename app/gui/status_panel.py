@@ -7,12 +7,12 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QProgressBar,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from app.control import Books
+from app.gui.fitted_label import FittedLabel
 from app.gui.theme import scaled_font
 
 TILES = (
@@ -35,9 +35,9 @@ class StatusPanel(QWidget):
         self.progress_bar.setFont(scaled_font(1, bold=True))
         self.progress_bar.setFormat("ready")
         self.progress_bar.setValue(0)
-        self.state_label = QLabel("Choose a workload and press Start.")
+        # Two lines: "Gave up: workers keep dying: ..." names every dead worker and its signal.
+        self.state_label = FittedLabel("Choose a workload and press Start.", lines=2)
         self.state_label.setFont(scaled_font(0, bold=True))
-        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 8, 0)

@@ -82,6 +82,8 @@ QLabel#explanation { color: #333333; background: #F3F6FA; border: 1px solid #D5D
                      border-radius: 4px; padding: 0.35em; }
 QLabel#bigNumber { font-weight: bold; }
 QLabel#tileName { color: #444444; }
+QLabel#hint { color: #444444; }
+QCheckBox::indicator { width: 0.9em; height: 0.9em; }
 QPushButton { padding: 0.35em 0.8em; border: 1px solid #888888; border-radius: 5px;
               background: #F2F2F2; }
 QPushButton:hover { background: #E6E6E6; }

@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.controls.start_requested.connect(self.start_run)
         self.controls.stop_requested.connect(self.stop_run)
         self.controls.kill_requested.connect(self.kill_worker)
+        self.controls.note.connect(self.event_log.add)
 
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
@@ -208,6 +209,8 @@ class MainWindow(QMainWindow):
         self.status.reset(config.task_count)
         self.event_log.new_run()
         self.event_log.add(f"Run started: {describe_config(config)}", "info")
+        if warning := self.controls.oversubscription_note(config):
+            self.event_log.add(warning, "user")
         self.controller.start(config)
         self.status.show_state(f"Running: {describe_config(config)}")
         self._sync_buttons()
