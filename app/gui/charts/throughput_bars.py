@@ -45,6 +45,9 @@ class ThroughputBarsChart(ChartPanel):
         self.plot.addItem(self.bars)
         self._label_font = scaled_font(-1, bold=True)
         self._metrics = QFontMetrics(self._label_font)
+        # A TextItem's text sits in a document with a margin all round: measure it whole.
+        probe = pg.TextItem("")
+        self._text_margin = 2 * probe.textItem.document().documentMargin()
         self._labels: list[pg.TextItem] = []  # one per worker, made as workers appear
         self._shown_texts: list[str] = []  # what each label says, to skip unchanged texts
         self._look: tuple = ()
@@ -71,7 +74,7 @@ class ThroughputBarsChart(ChartPanel):
         if count == 0:
             return
         values = np.fromiter((rates.get(w.worker, 0.0) for w in workers), float, count)
-        line = self._metrics.height()
+        line = self._metrics.height() + self._text_margin
         self.set_y_range(-0.6, max(count, 2) - 0.4)
         above = line <= LABEL_ROOM * self._row_pixels()
         if not above:  # labels centred on their rows: room for the first and the last
@@ -133,7 +136,8 @@ class ThroughputBarsChart(ChartPanel):
         for row, text in enumerate(texts):
             value = values[max(0, row - every // 2) : row + every // 2 + 1].max()
             if text:
-                free = width - self._metrics.horizontalAdvance(text) - 2 * LABEL_GAP_PX
+                text_width = self._metrics.horizontalAdvance(text) + self._text_margin
+                free = width - text_width - 2 * LABEL_GAP_PX
                 needed = max(needed, float(value) * width / max(free, width * 0.2))
         return nice_ceiling(needed) if needed > 0 else 0.0
 
