@@ -148,3 +148,17 @@ def test_axis_ticks_read_millions_and_never_run_into_each_other(qtbot):
         assert room > widest, f"{side} tick labels overlap: {texts}"
     left_texts = chart.plot.getAxis("left").tickStrings([2e6], 1.0, 1e6)
     assert left_texts == ["2.0 M"]
+
+
+def test_timeline_converts_only_new_blocks_and_stays_right_across_a_compaction(qtbot):
+    chart = shown(qtbot, TimelineChart)
+    stats = RunStats(10_000, max_segments=64)
+    stats.add_all(WorkerStarted(str(w), w, f"W-{w}", 0.0) for w in (1, 2))
+    for step in range(200):
+        for w in (1, 2):
+            stats.add(Segment(str(w), w, f"W-{w}", step, 1, step % 7 == 0, step, step + 1))
+        snapshot = stats.snapshot(step + 1.0)
+        chart.draw(snapshot)
+        whole = chart._convert(snapshot.timeline, snapshot)
+        for drawn, expected in zip(chart._arrays, whole, strict=True):
+            assert list(drawn) == list(expected)

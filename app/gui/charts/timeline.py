@@ -123,21 +123,44 @@ class TimelineChart(ChartPanel):
         )
 
     def _block_arrays(self, snapshot: Snapshot) -> tuple[np.ndarray, ...]:
-        """(start, width, lane, look, failed) of every block. The timeline only grows at its
-        end between compactions, so only blocks not seen in the last frame are converted."""
+        """(start, width, lane, look, failed) of every block. Between compactions the timeline
+        only grows at its end; a compaction rewrites its oldest half and keeps the rest. Either
+        way only blocks not seen in the last frame are converted."""
         segments, old = snapshot.timeline, self._converted
         if segments is old:
             return self._arrays
-        if old and len(segments) >= len(old) and segments[len(old) - 1] is old[-1]:
-            new = segments[len(old) :]
-            arrays = tuple(
-                np.concatenate((kept, added))
-                for kept, added in zip(self._arrays, self._convert(new, snapshot), strict=True)
+        kept_from, kept = self._still_there(segments, old)
+        if kept:
+            parts = (
+                self._convert(segments[:kept_from], snapshot),
+                tuple(array[len(old) - kept :] for array in self._arrays),
+                self._convert(segments[kept_from + kept :], snapshot),
             )
+            arrays = tuple(np.concatenate(columns) for columns in zip(*parts, strict=True))
         else:
             arrays = self._convert(segments, snapshot)
         self._converted, self._arrays = segments, arrays
         return arrays
+
+    @staticmethod
+    def _still_there(segments: Sequence[Segment], old: Sequence[Segment]) -> tuple[int, int]:
+        """Where the newest run of last frame's blocks sits in this frame's: (index, length)."""
+        if not old or not segments:
+            return 0, 0
+        if len(segments) >= len(old) and segments[len(old) - 1] is old[-1]:
+            return 0, len(old)  # only new blocks at the end
+        last = old[-1]
+        position = next((i for i in range(len(segments) - 1, -1, -1) if segments[i] is last), None)
+        if position is None:
+            return 0, 0
+        length = 1
+        while (
+            length < len(old)
+            and length <= position
+            and segments[position - length] is old[-1 - length]
+        ):
+            length += 1
+        return position - length + 1, length
 
     @staticmethod
     def _convert(segments: Sequence[Segment], snapshot: Snapshot) -> tuple[np.ndarray, ...]:
