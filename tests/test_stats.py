@@ -248,14 +248,48 @@ def test_series_and_timeline_stay_bounded_under_100k_adds():
     assert stats.rates(50.0) == {"1": pytest.approx(1000.0), "2": pytest.approx(1000.0)}
 
 
-def test_timeline_merges_touching_blocks_of_the_same_worker():
+def test_timeline_past_its_bound_merges_the_oldest_neighbours_in_pairs():
     timeline = Timeline(max_blocks=8)
     for i in range(9):
         timeline.add(block("1", float(i), float(i + 1), first=i))
     blocks = timeline.blocks()
-    assert blocks[0] == block("1", 0.0, 4.0, count=4, first=0)
-    assert [b.count for b in blocks] == [4, 1, 1, 1, 1, 1]
+    assert blocks[0] == block("1", 0.0, 2.0, count=2, first=0)
+    assert [b.count for b in blocks] == [2, 2, 1, 1, 1, 1, 1]  # the recent half keeps detail
     assert timeline.dropped == 0
+
+
+def test_timeline_never_merges_over_a_visible_wait():
+    timeline = Timeline(max_blocks=8)
+    for i in range(9):  # each task followed by a wait as long as itself
+        timeline.add(block("1", 2.0 * i, 2.0 * i + 1))
+    assert all(b.end - b.start == 1.0 for b in timeline.blocks())
+
+
+def test_a_run_of_thousands_of_tasks_keeps_every_task_its_own_block():
+    # 16 workers x 400 back-to-back tasks (the old 4,000-block bound merged these early).
+    stats = RunStats(6400)
+    for i in range(6400):
+        worker, step = str(1 + i % 16), i // 16
+        stats.add(block(worker, step * 0.01, (step + 1) * 0.01, first=i))
+    timeline = stats.timeline()
+    assert len(timeline) == 6400 and all(b.count == 1 for b in timeline)
+
+
+def test_spread_chunk_rate_fills_the_samples_taken_while_it_ran():
+    stats = RunStats(1000, window_s=1.0)
+    stats.add(started("1", 0.0))
+    stats.add(started("2", 0.0))
+    for step in range(1, 41):  # worker 2 reports small blocks as it goes...
+        at = step * 0.1
+        stats.add(block("2", at - 0.1, at, count=10))
+        stats.sample(at)
+    stats.add(block("1", 0.0, 4.0, count=400))  # ...worker 1 one chunk of 400 at the end
+    times, rates = stats.series()["1"]
+    assert times[-1] == pytest.approx(4.0)
+    # 100 tasks per second all along, as measured over the chunk, not 0 then a spike.
+    assert rates[10:] == pytest.approx([100.0] * 30)
+    totals = stats.series()[TOTAL][1]
+    assert totals[10:] == pytest.approx([200.0] * 30)  # the total is still the sum
 
 
 def test_timeline_drops_the_oldest_when_merging_cannot_make_room():

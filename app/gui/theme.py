@@ -1,16 +1,20 @@
 """How the window looks on a projector: colours, font sizes and pyqtgraph's global options.
 
 Worker colours come from the Okabe-Ito palette, which stays distinguishable for the most common
-kinds of colour blindness. A worker keeps its colour (chosen by its stable `slot`) in every chart.
+kinds of colour blindness. A worker keeps its look (chosen by its stable `slot`) in every chart.
+Past the palette's 7 colours a worker gets a pattern too (stripes, dots, cross-hatch on bars and
+blocks; dashes, dots on lines), and past those a darker shade: 56 workers look different before
+the first look comes round again (their labels still tell them apart).
 """
 
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy
 
 # Okabe-Ito without black (black is the "total" line) and with yellow last: yellow is the
@@ -27,13 +31,81 @@ WORKER_COLOURS = (
 TOTAL_COLOUR = "#000000"
 IDLE_COLOUR = "#E4E4E4"  # the lane behind the timeline blocks: grey shows a worker waiting
 FAILED_COLOUR = "#000000"
+DEATH_COLOUR = "#D00000"  # the cross that ends a dead worker's lane
 TEXT_COLOUR = "#111111"
 MUTED_TEXT_COLOUR = "#444444"
 
 
+# The second, third and fourth round of colours: a pattern on bars and blocks, a dash on lines.
+PATTERNS = ("solid", "stripes", "dots", "crosshatch")
+LINE_STYLES = (
+    Qt.PenStyle.SolidLine,
+    Qt.PenStyle.DashLine,
+    Qt.PenStyle.DotLine,
+    Qt.PenStyle.DashDotLine,
+)
+DISTINCT_WORKER_LOOKS = len(WORKER_COLOURS) * len(PATTERNS) * 2  # x2: normal and darker shade
+PATTERN_TILE = 8  # pixels; a pattern repeats this often
+
+
+def worker_look(slot: int) -> int:
+    """Which of the DISTINCT_WORKER_LOOKS this slot has: equal looks are drawn alike."""
+    return slot % DISTINCT_WORKER_LOOKS
+
+
+def worker_pattern(slot: int) -> str:
+    return PATTERNS[(slot // len(WORKER_COLOURS)) % len(PATTERNS)]
+
+
 def worker_colour(slot: int) -> QColor:
-    """The colour of the worker in this slot; slots past the palette reuse it in order."""
-    return QColor(WORKER_COLOURS[slot % len(WORKER_COLOURS)])
+    """The colour of the worker in this slot; past 28 workers the palette comes back darker."""
+    colour = QColor(WORKER_COLOURS[slot % len(WORKER_COLOURS)])
+    if (slot // (len(WORKER_COLOURS) * len(PATTERNS))) % 2:
+        colour = colour.darker(160)
+    return colour
+
+
+def worker_line_style(slot: int) -> Qt.PenStyle:
+    return LINE_STYLES[(slot // len(WORKER_COLOURS)) % len(LINE_STYLES)]
+
+
+def worker_pen(slot: int, width: float = 2) -> QPen:
+    """A line in the worker's colour, dashed or dotted past the palette's first round."""
+    pen = QPen(worker_colour(slot))
+    pen.setWidthF(width)
+    pen.setCosmetic(True)
+    pen.setStyle(worker_line_style(slot))
+    return pen
+
+
+@lru_cache(maxsize=4 * DISTINCT_WORKER_LOOKS)
+def worker_brush(slot: int, alpha: int = 255) -> QBrush:
+    """A fill in the worker's colour, with white stripes, dots or cross-hatch past the first
+    round of colours. The pattern is a small tiled picture, so it scales with nothing."""
+    colour = worker_colour(slot)
+    colour.setAlpha(alpha)
+    pattern = worker_pattern(slot)
+    if pattern == "solid":
+        return QBrush(colour)
+    tile = QPixmap(PATTERN_TILE, PATTERN_TILE)
+    tile.fill(colour)
+    painter = QPainter(tile)
+    mark = QPen(QColor(255, 255, 255, min(alpha, 230)))
+    mark.setWidth(2)
+    painter.setPen(mark)
+    size = PATTERN_TILE
+    if pattern == "stripes":
+        painter.drawLine(0, size, size, 0)
+        painter.drawLine(-size // 2, size // 2, size // 2, -size // 2)
+        painter.drawLine(size // 2, size + size // 2, size + size // 2, size // 2)
+    elif pattern == "dots":
+        painter.setBrush(mark.color())
+        painter.drawRect(2, 2, 2, 2)
+    else:  # crosshatch
+        painter.drawLine(0, size // 2, size, size // 2)
+        painter.drawLine(size // 2, 0, size // 2, size)
+    painter.end()
+    return QBrush(tile)
 
 
 def base_point_size() -> int:

@@ -23,7 +23,7 @@ from app.engine.records import (
 )
 from app.stats.snapshot import Snapshot
 from app.stats.timeline import Timeline
-from app.stats.window import SlidingRate
+from app.stats.window import SlidingRate, effective_window
 
 TOTAL = "total"  # the series key of the whole run's rate
 MAX_FAILURES_KEPT = 100
@@ -116,7 +116,7 @@ class RunStats:
         self,
         total_tasks: int,
         window_s: float = 2.0,
-        max_segments: int = 4000,
+        max_segments: int = 32_000,
         max_samples: int = 600,
     ) -> None:
         if window_s <= 0:
@@ -186,8 +186,46 @@ class RunStats:
         self.failed += segment.failed
         self._see_time(segment.end)
         worker.window.add(segment.start, segment.end, segment.count, self._newest_time)
+        self._spread_over_past_samples(worker, segment)
         self._timeline.add(segment)
         self._timeline_copy = None
+
+    def _spread_over_past_samples(self, worker: _Worker, segment: Segment) -> None:
+        """Give the points sampled while this block was running their share of its tasks.
+
+        How the lines are measured: a worker reports a block when it ends, so a chunk of many
+        tasks counts nothing while it runs and the rate sampled then was 0. When the block
+        arrives, its tasks are spread evenly over its time (as SlidingRate does for the rate
+        from now on) and each earlier point gets what its window would have counted had the
+        block been known: the lines show measured work, drawn a moment late rather than never.
+        """
+        if segment.count == 0:
+            return
+        for times, rates in (
+            (worker.sample_times, worker.sample_rates),
+            (self._total_times, self._total_rates),
+        ):
+            position = len(times) - 1
+            while position >= 0 and times[position] > segment.start:
+                share = self._share_in_window(segment, times[position])
+                if share:
+                    rates[position] += share
+                position -= 1
+        self._series_copy = None
+
+    def _share_in_window(self, segment: Segment, at: float) -> float:
+        """The block's tasks per second inside the sampling window that ends at `at`."""
+        length = effective_window(at, self.window_s)
+        if length <= 0:
+            return 0.0
+        window_start = at - length
+        duration = segment.end - segment.start
+        if duration <= 0:
+            inside = segment.count if window_start < segment.end <= at else 0
+        else:
+            overlap = min(segment.end, at) - max(segment.start, window_start)
+            inside = segment.count * max(0.0, overlap) / duration
+        return inside / length
 
     def _worker(self, key: str, pid: int, name: str, at: float) -> _Worker:
         worker = self._workers.get(key)

@@ -1,10 +1,13 @@
 """The timeline: the blocks of work each worker did, kept within a fixed number of blocks.
 
-When there are more than `max_blocks`, the oldest half is compacted: blocks of the same worker
-that follow each other with a gap shorter than the timeline's span / max_blocks are merged into
-one block (too short a gap to see on a chart anyway). Only if merging frees too little are the
-oldest blocks dropped. Each compaction leaves room for max_blocks / 4 new blocks, so adding a
-block costs O(1) amortised.
+Every block stays as it came (one per task, or one per chunk for tiny tasks) until there are
+more than `max_blocks`; the bound is large (RunStats keeps 32,000), so a class sees each task
+of a run of hundreds or thousands. Past the bound the oldest half is compacted: each worker's
+oldest blocks are merged in neighbouring pairs, halving the detail of the past while the recent
+half keeps it all. Two neighbours merge only when the gap between them is under 1/2000 of the
+timeline's span, less than a pixel on any screen, so merging never hides a wait. Only if merging
+frees too little (under max_blocks / 8) are the oldest blocks dropped, down to 3/4 full. Each
+compaction leaves room for at least max_blocks / 8 new blocks: adding one costs O(1) amortised.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from __future__ import annotations
 from collections import deque
 
 from app.engine.records import Segment
+
+# Gaps shorter than the span / this are merged over: under a pixel even on a 4K screen's chart.
+INVISIBLE_GAP_FRACTION = 2000
 
 
 def merge_blocks(earlier: Segment, later: Segment) -> Segment:
@@ -58,23 +64,30 @@ class Timeline:
         return list(self._blocks)
 
     def _compact(self) -> None:
-        # Merging gaps this short is invisible on a chart of the whole span.
         span = (self._latest or 0.0) - (self._earliest or 0.0)
-        tolerance = span / self.max_blocks
+        tolerance = span / INVISIBLE_GAP_FRACTION
         oldest = [self._blocks.popleft() for _ in range(len(self._blocks) // 2)]
         merged: list[Segment] = []
-        last_of_worker: dict[str, int] = {}  # worker -> index of its latest block in `merged`
+        # worker -> index in `merged` of its block still waiting for a partner; a merged pair
+        # takes no third block, so the past loses half its detail, not all of it.
+        unpaired: dict[str, int] = {}
         for block in oldest:
-            index = last_of_worker.get(block.worker)
+            index = unpaired.pop(block.worker, None)
             if index is not None:
                 previous = merged[index]
                 gap = max(block.start - previous.end, previous.start - block.end)
                 if gap <= tolerance:
                     merged[index] = merge_blocks(previous, block)
                     continue
-            last_of_worker[block.worker] = len(merged)
+            unpaired[block.worker] = len(merged)
             merged.append(block)
-        room_wanted = len(merged) + len(self._blocks) - self.max_blocks * 3 // 4
+        freed = len(oldest) - len(merged)
+        # Too little merged (waits between blocks, or many workers' lone blocks): drop the
+        # oldest down to 3/4 full, so the next compaction is a while away.
+        target = (
+            self.max_blocks if freed >= max(1, self.max_blocks // 8) else self.max_blocks * 3 // 4
+        )
+        room_wanted = len(merged) + len(self._blocks) - target
         if room_wanted > 0:
             self.dropped += min(room_wanted, len(merged))
             merged = merged[room_wanted:]

@@ -19,12 +19,83 @@ from app.gui.theme import MUTED_TEXT_COLOUR, caption_html, caption_label, scaled
 from app.stats import Snapshot, WorkerView
 
 NICE_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+TICK_STEPS = (1.0, 2.0, 5.0, 10.0)  # tick spacings: 1, 2 or 5 x a power of ten
+TICK_GAP_PX = 12  # at least this much space between two tick labels
 WIDEST_WORKER_NAME = "SpawnPoolWorker-10"
 
 
 def worker_label(worker: WorkerView) -> str:
     """How a worker is named on every chart: its name and its process id."""
     return f"{worker.name} · pid {worker.pid}"
+
+
+def format_tick(value: float, spacing: float) -> str:
+    """A tick label short enough for a projector: '2.0 M', '15 k', '0.25', never '2e+06'.
+
+    Ticks `spacing` apart get just enough decimals to differ from each other."""
+    size = max(abs(value), abs(spacing))
+    unit, suffix = (1e6, " M") if size >= 1e6 else (1e3, " k") if size >= 1e4 else (1.0, "")
+    if abs(value) < abs(spacing) * 1e-6:
+        return "0"
+    step = spacing / unit
+    decimals = 1 if suffix == " M" and step < 10 else 0  # "2.0 M", but "50 M"
+    while decimals < 6 and abs(round(step, decimals) - step) > step * 1e-6:
+        decimals += 1
+    return f"{value / unit:.{decimals}f}{suffix}"
+
+
+class ReadableAxis(pg.AxisItem):
+    """An axis whose labels read '2.0 M', not '2e+06', and never run into each other: the
+    spacing of labelled ticks grows until the widest label fits between two of them."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        return [format_tick(value * scale, spacing * scale) for value in values]
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        span = maxVal - minVal
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not levels or span <= 0 or size <= 0:
+            return levels
+        metrics = QFontMetrics(self.style.get("tickFont") or self.font())
+        spacing = levels[0][0]
+        for _ in range(40):
+            first = math.ceil(minVal / spacing) * spacing
+            labels = [
+                format_tick(first + k * spacing, spacing) for k in (0, 1, int(span / spacing))
+            ]
+            if self.orientation in ("left", "right"):
+                room = metrics.height()
+            else:
+                room = max(metrics.horizontalAdvance(label) for label in labels)
+            if spacing * size / span >= room + TICK_GAP_PX:
+                break
+            spacing = _next_tick_step(spacing)
+        return [(spacing, 0), (spacing / (2 if _mantissa(spacing) == 5 else 5), 0)]
+
+
+def _mantissa(spacing: float) -> int:
+    return round(spacing / 10.0 ** math.floor(math.log10(spacing) + 1e-9))
+
+
+def _next_tick_step(spacing: float) -> float:
+    power = 10.0 ** math.floor(math.log10(spacing) + 1e-9)
+    for step in TICK_STEPS:
+        if step * power > spacing * (1 + 1e-9):
+            return step * power
+    return 10.0 * power
+
+
+def row_range(rows: int, height_px: float, label_px: float, margin: float = 0.6):
+    """The (low, high) range of a chart of `rows` rows one unit apart (row i centred on i),
+    with room above the first and below the last for a label `label_px` high centred on its
+    row, so no label is cut off however short the rows are."""
+    last = max(rows, 2) - 1
+    pad = margin
+    for _ in range(2):  # the padding shrinks the rows: measure once more with it
+        row_px = height_px / (last + 2 * pad) if height_px > 0 else 0.0
+        if row_px > 0:
+            pad = max(margin, (label_px / 2 + 2) / row_px)
+    return -pad, last + pad
 
 
 def nice_ceiling(value: float, smallest: float = 1.0) -> float:
@@ -55,7 +126,8 @@ class ChartPanel(QWidget):
         self._title = title
         self.caption = caption_label(title, caption)
         self._caption_text = caption
-        self.plot_widget = pg.PlotWidget()
+        axes = {side: ReadableAxis(side) for side in ("left", "bottom")}
+        self.plot_widget = pg.PlotWidget(axisItems=axes)
         self.plot_widget.setMinimumHeight(120)
         self.plot_widget.setMenuEnabled(False)
         self.plot_widget.setMouseEnabled(x=False, y=False)
@@ -65,7 +137,8 @@ class ChartPanel(QWidget):
         self.tick_font = scaled_font(-1)
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
-            axis.setStyle(tickFont=self.tick_font, autoExpandTextSpace=False)
+            # Only the labelled level has text: minor ticks are lines, so labels never crowd.
+            axis.setStyle(tickFont=self.tick_font, autoExpandTextSpace=False, maxTextLevel=0)
             axis.enableAutoSIPrefix(False)
             axis.setTextPen(pg.mkPen("#111111"))
             axis.setPen(pg.mkPen(MUTED_TEXT_COLOUR))

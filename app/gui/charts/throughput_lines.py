@@ -6,10 +6,13 @@ import numpy as np
 import pyqtgraph as pg
 
 from app.gui.charts.common import ChartPanel, nice_ceiling
-from app.gui.theme import TOTAL_COLOUR, worker_colour
+from app.gui.theme import TOTAL_COLOUR, worker_pen
 from app.stats import TOTAL, Snapshot, WorkerView
 
 CAPTION = "Coloured: each worker's tasks per second. Black: all workers together."
+# How the lines are measured: each point is the tasks finished in the 2 s before it, per second.
+# A chunk of many tasks reports once, at its end; its tasks are then spread evenly over the
+# points taken while it ran (RunStats), so a worker's line does not sit at 0 while it works.
 
 
 class ThroughputLinesChart(ChartPanel):
@@ -63,6 +66,6 @@ class ThroughputLinesChart(ChartPanel):
         line = self._worker_lines.get(worker.worker)
         if line is None:
             line = self._spare_lines.pop() if self._spare_lines else self.plot.plot([], [])
-            line.setPen(pg.mkPen(worker_colour(worker.slot), width=2))
+            line.setPen(worker_pen(worker.slot, width=2))
             self._worker_lines[worker.worker] = line
         return line
