@@ -4,7 +4,8 @@ Every input is a spinbox, a check box or a combo box with a fixed range, so the 
 a value the engine would refuse; a number typed above a spinbox's range becomes its maximum, and
 `note` says so for the event log. While a run is going, the inputs that would change it are
 locked. The panel keeps its size whatever the workload: its explanation box is as tall as the
-longest explanation needs, and each combo box is wide enough for its longest item.
+longest explanation needs, up to a few lines (a longer one scrolls, so the window fits a
+1280x720 projector), and each combo box is wide enough for its longest item.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -32,6 +35,8 @@ from app.workloads import IO_BOUND, WORKLOADS
 
 # The engine accepts 10 million; a million already takes a minute and plenty of memory.
 MAX_GUI_TASKS = 1_000_000
+
+MAX_EXPLANATION_LINES = 5  # the explanation box's height; a longer one scrolls
 
 # Workers lower their own priority this much, so the window stays smooth when every core is
 # busy (see RunConfig.worker_nice); on an otherwise idle computer they lose nothing.
@@ -79,6 +84,14 @@ class ControlPanel(QWidget):
         self.explanation.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.explanation.installEventFilter(self)
         self.explanation.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # At most a few lines tall, so the window fits a 1280x720 projector; a longer
+        # explanation scrolls rather than being cut.
+        self.explanation_area = QScrollArea()
+        self.explanation_area.setObjectName("explanationArea")
+        self.explanation_area.setWidget(self.explanation)
+        self.explanation_area.setWidgetResizable(True)
+        self.explanation_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.explanation_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.tasks_spin = ClampingSpinBox()
         self.tasks_spin.setRange(1, MAX_GUI_TASKS)
@@ -133,7 +146,7 @@ class ControlPanel(QWidget):
         inputs = QGroupBox("What to run")
         # The explanation sits outside the form: a form row gets a wrapped label's height wrong.
         inputs_layout = QVBoxLayout(inputs)
-        inputs_layout.addWidget(self.explanation)
+        inputs_layout.addWidget(self.explanation_area)
         inputs_layout.addLayout(form)
 
         self.start_button = QPushButton("Start")
@@ -279,11 +292,15 @@ class ControlPanel(QWidget):
             self.explanation.setText(explanation_text(workload))
             tallest = max(tallest, self.explanation.heightForWidth(width))
         self.explanation.setText(shown)
-        self.explanation.setFixedHeight(tallest)
+        self.explanation.setFixedHeight(self.explanation.heightForWidth(width))
+        most = MAX_EXPLANATION_LINES * self.explanation.fontMetrics().lineSpacing()
+        margins = self.explanation.contentsMargins()
+        self.explanation_area.setFixedHeight(min(tallest, most + margins.top() + margins.bottom()))
 
     def _workload_changed(self) -> None:
         workload = WORKLOADS[self.workload]
         self.explanation.setText(explanation_text(workload))
+        self._fit_explanation()
         self.tasks_spin.setValue(workload.default_tasks)
 
     def _executor_changed(self) -> None:

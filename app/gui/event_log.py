@@ -31,6 +31,7 @@ from app.gui.theme import base_point_size
 
 MAX_ITEMS = 1000
 MAX_FAILURES_SHOWN = 100  # per run; the status panel still counts every failure
+MAX_STARTS_SHOWN = 4  # "Worker started" lines per run; the rest are counted on one line
 DETAIL_ROLE = Qt.ItemDataRole.UserRole
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -89,10 +90,15 @@ class EventLog(QWidget):
         self.list.currentItemChanged.connect(self._show_detail)
         self._failures_this_run = 0
         self._failures_hidden_item: QListWidgetItem | None = None
+        self._starts_this_run = 0
+        self._starts_item: QListWidgetItem | None = None
+        self.detail.hide()  # until an event is chosen: the list gets the room
 
     def new_run(self) -> None:
         self._failures_this_run = 0
         self._failures_hidden_item = None
+        self._starts_this_run = 0
+        self._starts_item: QListWidgetItem | None = None
 
     def add(self, text: str, kind: str = "info", detail: str | None = None) -> QListWidgetItem:
         item = QListWidgetItem(text)
@@ -112,10 +118,7 @@ class EventLog(QWidget):
     def add_event(self, event: object) -> None:
         """Log one engine record if a student should see it (Segments are for the charts)."""
         if isinstance(event, WorkerStarted):
-            self.add(
-                f"{event.at:6.2f} s  Worker started: {event.name}, pid {event.pid}",
-                "started",
-            )
+            self._add_start(event)
         elif isinstance(event, WorkerStuck):
             self.add(
                 f"{event.at:6.2f} s  Worker stuck: {event.name}: {event.reason}; "
@@ -162,5 +165,21 @@ class EventLog(QWidget):
             self._failures_hidden_item.setText(text)
             self._failures_hidden_item.setData(DETAIL_ROLE, text)
 
+    def _add_start(self, event: WorkerStarted) -> None:
+        # With 64 workers, 64 lines would push everything else out of sight: the first few
+        # are listed, the rest counted on one line that keeps up to date.
+        self._starts_this_run += 1
+        if self._starts_this_run <= MAX_STARTS_SHOWN:
+            self.add(f"{event.at:6.2f} s  Worker started: {event.name}, pid {event.pid}", "started")
+            return
+        more = self._starts_this_run - MAX_STARTS_SHOWN
+        text = f"{event.at:6.2f} s  ... and {more} more worker(s) started, the last {event.name}"
+        if self._starts_item is None or self.list.row(self._starts_item) < 0:
+            self._starts_item = self.add(text, "started")
+        else:
+            self._starts_item.setText(text)
+            self._starts_item.setData(DETAIL_ROLE, text)
+
     def _show_detail(self, current: QListWidgetItem | None, _previous: object) -> None:
+        self.detail.setVisible(current is not None)
         self.detail.setPlainText("" if current is None else str(current.data(DETAIL_ROLE)))

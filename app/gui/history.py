@@ -60,11 +60,10 @@ class HistoryTable(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # One line, not wrapped: a wrapped caption would squeeze the table below its rows.
         caption = caption_label(
             "Run history",
             "Run with 1 worker, then more: Speedup says how many times faster. Then try threads.",
-            wrap=False,
+            lines=1,
         )
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)

@@ -15,7 +15,7 @@ from functools import lru_cache
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy
+from PySide6.QtWidgets import QApplication, QLabel
 
 # Okabe-Ito without black (black is the "total" line) and with yellow last: yellow is the
 # hardest to read as a thin line on white, so it only appears once there are 7 workers.
@@ -131,15 +131,14 @@ def caption_html(title: str, text: str) -> str:
     return f"<b>{html.escape(title)}</b> &nbsp;{html.escape(text)}"
 
 
-def caption_label(title: str, text: str, wrap: bool = True) -> QLabel:
-    """The caption above a panel. `wrap=False` for panels in a box layout: a wrapping label
-    makes the layout shrink its neighbours below their minimum height (a Qt quirk)."""
-    label = QLabel(caption_html(title, text))
+def caption_label(title: str, text: str, lines: int = 2) -> QLabel:
+    """The caption above a panel: its bold title and what a student sees, on at most `lines`
+    lines of a height reserved whatever it says (the whole text is the tooltip if cut), so
+    at 1280x720 the captions leave the charts room to draw."""
+    from app.gui.fitted_label import FittedLabel
+
+    label = FittedLabel(text, lines=lines, title=title)
     label.setObjectName("caption")
-    label.setTextFormat(Qt.TextFormat.RichText)
-    label.setWordWrap(wrap)
-    # Ignored width: a long caption wraps instead of forcing its panel wider.
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     return label
 
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from app.gui.theme import MUTED_TEXT_COLOUR, caption_html, caption_label, scaled_font
+from app.gui.theme import MUTED_TEXT_COLOUR, caption_label, scaled_font
 from app.stats import Snapshot, WorkerView
 
 NICE_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
@@ -168,10 +168,10 @@ class ChartPanel(QWidget):
         self.plot.getAxis("left").setWidth(width)
 
     def set_caption(self, text: str) -> None:
-        """The title in bold, then what a student is looking at, in one wrapped paragraph."""
+        """The title in bold, then what a student is looking at."""
         if text != self._caption_text:
             self._caption_text = text
-            self.caption.setText(caption_html(self._title, text))
+            self.caption.setText(text)
 
     def set_x_range(self, low: float, high: float) -> None:
         if self._x_range != (low, high):
