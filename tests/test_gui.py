@@ -353,3 +353,19 @@ def test_the_app_quits_within_a_second_of_closing_mid_run(tmp_path):
     assert state["pids"], "the run never got going"
     assert exited_at - state["closed_at"] < 1.0
     assert not any(psutil.pid_exists(pid) and _running(pid) for pid in state["pids"])
+
+
+@pytest.mark.timeout(60)
+def test_a_run_until_stop_goes_past_its_round_and_stops_with_exact_books(qtbot, window):
+    configure(window, "sleep", 4, executor="thread", workers=4)
+    window.controls.until_stopped_check.setChecked(True)
+    qtbot.mouseClick(window.controls.start_button, Qt.MouseButton.LeftButton)
+    assert any("rounds of 4 tasks until Stop" in text for _, text in window.event_log.items())
+    run = window.controller.run
+    qtbot.waitUntil(lambda: run.progress.done > 8, timeout=20_000)  # past its round of 4
+    assert "runs until Stop" in window.status.progress_bar.format()
+    with qtbot.waitSignal(window.run_finished, timeout=10_000) as finished:
+        qtbot.mouseClick(window.controls.stop_button, Qt.MouseButton.LeftButton)
+    summary = finished.args[0]
+    assert summary.stopped and summary.completed > 8 and summary.results is None
+    assert summary.completed + summary.failed + summary.cancelled == summary.tasks

@@ -38,7 +38,7 @@ class Books:
     done: int  # tasks finished, failed ones included
     failed: int
     retried: int
-    total: int
+    total: int | None  # None in a run that goes on until Stop
     elapsed_s: float
     eta_s: float | None  # None while there is no rate to guess from, or the run was cut short
     rate: float | None  # tasks per second of the whole run; None until a task has finished
@@ -206,11 +206,12 @@ class RunController(Generic[ChartT]):
             rate = sum(snapshot.rates.values())
             remaining = progress.total - progress.done
             eta = remaining / rate if rate > 0 else None
+        until_stopped = run.config.until_stopped and not run.finished
         return Books(
             progress.done,
             progress.failed,
             progress.retried,
-            progress.total,
+            None if until_stopped else progress.total,
             snapshot.now,
             eta,
             rate if (snapshot.done or run.finished) else None,

@@ -70,15 +70,19 @@ class StatusPanel(QWidget):
         done: int,
         failed: int,
         retried: int,
-        total: int,
+        total: int | None,
         elapsed_s: float,
         eta_s: float | None,
         throughput: float | None,
     ) -> None:
         """Show the numbers as measured; unknown values show as a dash, never as a guess."""
-        fraction = done / total if total else 0.0
-        self.progress_bar.setValue(round(fraction * 1000))
-        self.progress_bar.setFormat(f"{done:,} of {total:,} tasks  ({fraction:.0%})")
+        if total is None:  # a run until Stop has no end to measure progress against
+            self.progress_bar.setValue(0)
+            self.progress_bar.setFormat(f"{done:,} tasks done · runs until Stop")
+        else:
+            fraction = done / total if total else 0.0
+            self.progress_bar.setValue(round(fraction * 1000))
+            self.progress_bar.setFormat(f"{done:,} of {total:,} tasks  ({fraction:.0%})")
         self.values["done"].setText(f"{done:,}")
         self.values["failed"].setText(f"{failed:,}")
         self.values["retried"].setText(f"{retried:,}")
@@ -98,7 +102,7 @@ class StatusPanel(QWidget):
             books.rate,
         )
 
-    def reset(self, total: int) -> None:
+    def reset(self, total: int | None) -> None:
         self.show_books(0, 0, 0, total, 0.0, None, None)
 
 

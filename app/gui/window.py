@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
             return
         for chart in self.charts:
             chart.reset()
-        self.status.reset(config.task_count)
+        self.status.reset(None if config.until_stopped else config.task_count)
         self.event_log.new_run()
         self.event_log.add(f"Run started: {describe_config(config)}", "info")
         if warning := self.controls.oversubscription_note(config):
@@ -342,7 +342,10 @@ class MainWindow(QMainWindow):
 def describe_config(config: RunConfig) -> str:
     how = BACKENDS[config.executor].describe(config)
     chunks = "auto chunks" if config.chunksize == 0 else f"chunksize {config.chunksize}"
-    return f"{config.task_count:,} {config.workload} tasks · {how} · {chunks}"
+    tasks = f"{config.task_count:,} {config.workload} tasks"
+    if config.until_stopped:
+        tasks = f"{config.workload} in rounds of {config.task_count:,} tasks until Stop"
+    return f"{tasks} · {how} · {chunks}"
 
 
 def describe_finish(summary: RunSummary, speedup: str) -> str:
