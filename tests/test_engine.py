@@ -402,3 +402,52 @@ def test_records_and_summary_pickle_and_serialise():
     assert data["results"] == [256, 4, 27, 3125, 27, 4, 1, 4]
     # Serial work runs in a child process of its own, never in the caller's.
     assert os.getpid() not in {w["pid"] for w in data["per_worker"]}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_the_tutorials_eight_inputs_spread_over_both_workers(start_method):
+    """As in the tutorial's printout: a short list is not all taken by the first worker up.
+
+    Which worker takes a task from the shared queue is the OS scheduler's choice; on a loaded
+    machine one worker can still win every race, so one of three runs must spread.
+    """
+    spread = []
+    for _ in range(3):
+        config = RunConfig(workload="power", inputs=TUTORIAL, workers=2, start_method=start_method)
+        summary = _run_to_end(config)
+        assert summary.results == [256, 4, 27, 3125, 27, 4, 1, 4]
+        spread.append(sum(1 for worker in summary.per_worker if worker.tasks))
+        if spread[-1] == 2:
+            break
+    assert 2 in spread, spread
+    assert wait_for_no_children() == []
+
+
+def _run_to_end(config: RunConfig):
+    run = Run(config)
+    run.start()
+    return run.wait(30)
+
+
+class _FakeLedger:
+    def __init__(self, workers: int) -> None:
+        self.workers = dict.fromkeys(range(workers))
+
+
+def test_a_short_list_of_tiny_tasks_waits_for_every_worker_then_goes_one_chunk_at_a_time():
+    from app.engine.supervisor import Supervisor
+
+    config = RunConfig(workload="power", inputs=TUTORIAL, workers=2)
+    supervisor = Supervisor(config, config.func, _FakeLedger(1))
+    supervisor.t0 = time.perf_counter()
+    assert supervisor._short_list_limit(4) == 0  # one worker up of two: wait
+    supervisor.ledger = _FakeLedger(2)
+    assert supervisor._short_list_limit(4) == 1  # all up, task cost unknown: one at a time
+    supervisor._per_task_s = 1e-6
+    assert supervisor._short_list_limit(4) == 1  # tiny: still one at a time
+    supervisor._per_task_s = 0.05
+    assert supervisor._short_list_limit(4) == 4  # coarse: the usual window
+    supervisor.ledger, supervisor.t0 = _FakeLedger(1), time.perf_counter() - 10
+    supervisor._per_task_s = None
+    assert supervisor._short_list_limit(4) == 1  # a worker that never came: go on anyway

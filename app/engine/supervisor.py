@@ -37,6 +37,8 @@ STOPPED_S = 2.0  # a worker stopped (SIGSTOP) this long is stuck
 STUCK_TASK_FACTOR = 10  # no progress for 10x the longest task seen so far is "stuck"...
 BLIND_STUCK_S = 60.0  # ...or, where the OS cannot tell CPU time (no /proc), at least this
 WINDOW_MAX = 256  # chunks in flight at most, whatever the chunksize
+READY_WAIT_S = 2.0  # a short list waits this long at most for every worker to be up
+TINY_TASK_S = 0.001  # ...and sends its chunks one at a time while tasks take less than this
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +173,11 @@ class Supervisor:
             # Until one chunk has been timed, sizes are guesses: one small chunk per worker.
             measured = self.config.chunksize or self._per_task_s is not None
             limit = self.window if measured else self.config.workers
+            if self._map_chunksize == 1:  # a short list, as the tutorial's 8 inputs
+                limit = self._short_list_limit(limit)
             while self._pending_count and len(self._in_flight) < limit:
                 self._submit()
-            self._handle_control(TICK_S)
+            self._handle_control(TICK_S if limit else 0.005)  # waiting for hellos: look often
         # Every result is in; let the last acknowledgements land before the workers are
         # killed, so no worker dies holding the result queue's lock.
         deadline = time.perf_counter() + 0.5
@@ -187,6 +191,23 @@ class Supervisor:
         self.channel = self.backend.open()
         self.workers = self.backend.processes()
         self.channel_ready.set()
+
+    def _short_list_limit(self, limit: int) -> int:
+        """How many chunks a short list (under four tasks a worker) keeps in flight.
+
+        Tiny tasks on a shared queue all go to the first worker free: one worker would take
+        the tutorial's 8 microsecond tasks before the other has even started, and the class
+        would never see the work spread. So a short list waits until every worker is up (at
+        most READY_WAIT_S), then sends one chunk at a time while its tasks prove tiny: the
+        next one then finds the other worker already waiting for it. Coarse tasks, whose
+        workers are busy when the next arrives, get the usual window.
+        """
+        ready = len(self.ledger.workers) >= self.config.workers
+        if not ready and time.perf_counter() - self.t0 < READY_WAIT_S:
+            return 0
+        if self._per_task_s is None or self._per_task_s < TINY_TASK_S:
+            return 1
+        return limit
 
     def _give_up_reason(self) -> str | None:
         if len(self.deaths) < self.config.max_deaths:
