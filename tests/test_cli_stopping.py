@@ -104,11 +104,6 @@ def test_sigterm_stops_the_run_exits_143_and_leaves_no_child(start_cli):
     assert_group_empties(process.pid)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="a spawned worker takes a terminal's Ctrl+C while Python itself starts, before any "
-    "of our code runs in it (its signal mask is reset at exec); seldom with 2 workers",
-)
 @pytest.mark.timeout(60)
 def test_ctrl_c_while_workers_start_prints_no_worker_traceback(start_cli):
     process = start_cli(*PRIMES_RUN)

@@ -244,3 +244,20 @@ def test_a_run_until_stopped_goes_round_after_round_and_keeps_exact_books(execut
     books_are_exact(summary)
     assert sum(s.count for s in segments) <= summary.completed
     assert wait_for_no_children() == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sessions are POSIX")
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("executor", ["process", "thread"])
+def test_spawned_workers_start_out_of_reach_of_a_terminals_ctrl_c(executor):
+    """A terminal's Ctrl+C goes to its foreground process group: workers must not be in it."""
+    run = Run(RunConfig(workload="sleep", tasks=20, executor=executor, workers=2))
+    run.start()
+    while not run.worker_pids():
+        run.poll(timeout=0.01)
+        assert run.elapsed < 20
+    for pid in run.worker_pids():
+        assert os.getsid(pid) != os.getsid(0) and os.getpgid(pid) != os.getpgid(0)
+    run.stop()
+    books_are_exact(run.wait(10))
+    assert wait_for_no_children() == []

@@ -135,8 +135,8 @@ class Supervisor:
         if hasattr(signal, "pthread_sigmask"):
             # Processes forked from this thread inherit its signal mask: with SIGINT blocked,
             # a Ctrl+C while they start cannot raise in them (the worker ignores it, then
-            # unblocks). The caller's thread still gets Ctrl+C. Spawned workers start with a
-            # fresh mask, so they stay open to a Ctrl+C until their initializer runs.
+            # unblocks). The caller's thread still gets Ctrl+C. Spawned workers start in a
+            # session of their own instead, out of the terminal's reach (see spawning.py).
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             self._open()  # first: the workers start while the inputs are made

@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 
-from app.engine import procinfo
+from app.engine import procinfo, spawning
 from app.engine.backends import Backend
 from app.engine.config import DEFAULT_START_METHOD
 from app.engine.host import host_main
@@ -32,7 +32,7 @@ class HostedBackend(Backend):
         self.generation += 1
         # The host is always spawned: forking the window's process (Qt threads and all) is
         # unsafe, and the start method is a lesson about worker processes, not threads.
-        mp = multiprocessing.get_context(DEFAULT_START_METHOD)
+        mp = spawning.context(DEFAULT_START_METHOD)
         channel = mp.Queue()
         self._tasks = mp.Queue()
         self._started_by = mp.RawArray("q", self.slots)

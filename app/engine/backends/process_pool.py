@@ -18,7 +18,7 @@ import multiprocessing.pool
 import os
 import time
 
-from app.engine import procinfo
+from app.engine import procinfo, spawning
 from app.engine.backends import Backend
 from app.engine.worker import init_process_worker, run_chunk_in_process
 
@@ -40,7 +40,7 @@ class ProcessPoolBackend(Backend):
     def open(self) -> object:
         config = self.config
         self.generation += 1
-        mp = multiprocessing.get_context(config.start_method)
+        mp = spawning.context(config.start_method)
         channel = mp.Queue()
         self._started_by = mp.RawArray("q", self.slots)
         self._pool = _EnginePool(
