@@ -176,6 +176,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     selftest.add_argument("--tasks", default="200000", help="tasks per run (default 200000)")
     selftest.add_argument("--workload", default="power", help=f"one of: {workloads}")
     selftest.add_argument(
+        "--executor", default="process", help="process, thread or serial (default process)"
+    )
+    selftest.add_argument(
         "--measure",
         default="2",
         metavar="SECONDS",
@@ -661,9 +664,11 @@ def _selftest(args: argparse.Namespace) -> int:
         problem = screenshot_problem(args.screenshot)
         if problem:
             raise UsageError(problem)
+    executor = executor_named(args.executor).name
     report = run_selftest(
         tasks=tasks,
         workload=workload,
+        executor=executor,
         screenshot=args.screenshot,
         timeout_s=timeout_s,
         min_measure_s=measure_s,
