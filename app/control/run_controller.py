@@ -54,6 +54,8 @@ class Frame(Generic[ChartT]):
     charts: tuple[ChartT, ...]  # the charts to draw this tick: none until a worker appears
     first_data: bool  # the run's first frame whose drawn charts show finished tasks
     finished: RunSummary | None  # set once the run's last frame is drawn: how it ended
+    # The tick's Segments, which `events` leaves out: who ran which task (a lesson's printout).
+    segments: tuple[Segment, ...] = ()
 
 
 class RunController(Generic[ChartT]):
@@ -147,10 +149,13 @@ class RunController(Generic[ChartT]):
         if run is None or stats is None or self._reported:
             return None
         events: list[object] = []
+        segments: list[Segment] = []
         if self._final_draws is None:
             for event in run.poll():
                 stats.add(event)
-                if type(event) is not Segment:  # Segments are many and only for the charts
+                if type(event) is Segment:  # Segments are many: the charts and lessons read them
+                    segments.append(event)
+                else:
                     events.append(event)
             if run.finished:
                 self._final_draws = list(self.charts)
@@ -172,7 +177,8 @@ class RunController(Generic[ChartT]):
             finished = run.summary
             self._reported = True
             self._stopping = False
-        return Frame(tuple(events), self._books(snapshot), snapshot, charts, first_data, finished)
+        books = self._books(snapshot)
+        return Frame(tuple(events), books, snapshot, charts, first_data, finished, tuple(segments))
 
     def snapshot(self) -> Snapshot | None:
         """The frame the charts would show now (None before the first run)."""

@@ -35,6 +35,7 @@ from app.gui.charts import CHARTS, ChartPanel, chart_rows
 from app.gui.controls import WORKER_NICENESS, ControlPanel
 from app.gui.event_log import EventLog
 from app.gui.history import HistoryTable
+from app.gui.lesson_driver import LessonDriver
 from app.gui.settings import SettingsStore
 from app.gui.status_panel import StatusPanel
 from app.stats import RunStats, format_duration, format_rate
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.timeline_chart = named["timeline"]
         self.event_log = EventLog()
         self.history = HistoryTable()
+        self.lessons = LessonDriver(self)
         self._build_layout()
         self._build_menus()
         for problem in (
@@ -100,7 +102,7 @@ class MainWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.controls)
-        left_layout.addWidget(self.event_log, 1)
+        left_layout.addWidget(self.lessons.wrap_log(self.event_log), 1)
 
         self._right_splitter = QSplitter(Qt.Orientation.Vertical)
         self._chart_rows = chart_rows(self.charts)
@@ -113,7 +115,7 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.status)
-        right_layout.addWidget(self._right_splitter, 1)
+        right_layout.addWidget(self.lessons.wrap_charts(self._right_splitter), 1)
 
         self._main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self._main_splitter.addWidget(left)
@@ -146,6 +148,7 @@ class MainWindow(QMainWindow):
             run_menu.addAction(action)
         run_menu.addSeparator()
         run_menu.addAction(self.quit_action)
+        self.lessons.add_menu(self.menuBar())
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("&About", self)
         self.about_action.triggered.connect(self.show_about)
@@ -204,6 +207,12 @@ class MainWindow(QMainWindow):
             self.event_log.add(f"Cannot start: {error}", "error")
             self.status.show_state(f"Cannot start: {error}")
             return
+        self.start_config(config)
+
+    def start_config(self, config: RunConfig) -> None:
+        """Start this run (the Start button's, or a lesson's next case)."""
+        if self.running or self._closing:
+            return
         for chart in self.charts:
             chart.reset()
         self.status.reset(None if config.until_stopped else config.task_count)
@@ -219,6 +228,7 @@ class MainWindow(QMainWindow):
 
     def stop_run(self) -> None:
         """Ask the run to stop; the window keeps ticking until the run says it has finished."""
+        self.lessons.stop()
         if self.controller.stop():
             self.event_log.add("You pressed Stop: stopping the workers …", "user")
             self.status.show_state("Stopping …")
@@ -253,6 +263,7 @@ class MainWindow(QMainWindow):
         if frame is None:
             self._timer.stop()
             return
+        self.lessons.observe(frame)
         for event in frame.events:
             self.event_log.add_event(event)
         self.status.show(frame.books)
