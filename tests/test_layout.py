@@ -168,3 +168,9 @@ def test_the_explanation_fits_after_a_single_resize(qtbot, width):
     qtbot.waitExposed(panel)
     explanation = panel.explanation
     qtbot.waitUntil(lambda: explanation.heightForWidth(explanation.width()) <= explanation.height())
+
+
+def test_the_whole_window_fits_a_1280x720_projector(window):
+    """Nothing may demand more room than a 1280x720 screen has, lessons tabs included."""
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 720, hint

@@ -43,7 +43,7 @@ def test_a_quick_lesson_runs_end_to_end_and_the_chart_holds_a_point_per_case(qtb
     panel = window.lessons.panel
     assert panel.conclusion.text() == f"Measured: {runner.conclusion()}"
     assert "Speedup by workers" in panel.conclusion.text()
-    assert "serial part" in chart.caption.text()
+    assert "serial part" in chart.caption.full_text()
     assert window.lessons.right_tabs.currentWidget() is chart
     assert not window.running and panel.run_button.isEnabled()
 
@@ -125,7 +125,7 @@ def test_the_comparison_chart_marks_noisy_points_and_shows_the_amdahl_fit(qtbot)
     # The spread of a speedup: the baseline's median over this point's slowest and fastest.
     assert two.low == pytest.approx(2.0 / 1.4) and two.high == pytest.approx(2.0 / 0.7)
     assert NOISY_TEXT in [label.text for _, label in chart.legend.items]
-    assert "serial part ≈ 4.0 %: at most 25× however many cores" in chart.caption.text()
+    assert "serial part ≈ 4.0 %: at most 25× however many cores" in chart.caption.full_text()
     chart.set_measure("tasks/s")
     assert [s.y for s in chart.shown] == pytest.approx([500.0, 1000.0])
     chart.set_measure("efficiency")

@@ -64,12 +64,14 @@ if _NEW_SESSION_POSSIBLE:
             with _new_session_spawning():
                 super()._launch(process_obj)
 
-    class _SessionSpawnProcess(multiprocessing.context.SpawnProcess):
+    class SpawnProcess(multiprocessing.context.SpawnProcess):
+        """Named as multiprocessing names its own: workers read SpawnPoolWorker-1."""
+
         @staticmethod
         def _Popen(process_obj):  # noqa: N802 (multiprocessing's name)
             return _NewSessionPopen(process_obj)
 
     class _SessionSpawnContext(multiprocessing.context.SpawnContext):
-        Process = _SessionSpawnProcess
+        Process = SpawnProcess
 
     _SESSION_SPAWN_CONTEXT = _SessionSpawnContext()

@@ -36,7 +36,7 @@ COLUMNS = (
 )
 RIGHT_ALIGNED = (2, 3, 4, 5)  # the numbers
 SPEEDUP_COLUMNS = (6, 7)  # the cells a later baseline can fill in
-ROWS_SHOWN = 5  # at least this many rows fit: the GIL lesson compares four runs
+ROWS_SHOWN = 4  # at least this many rows fit: the GIL lesson compares four runs
 
 
 def row_cells(run: Comparison) -> tuple[str, ...]:

@@ -128,7 +128,7 @@ class ChartPanel(QWidget):
         self._caption_text = caption
         axes = {side: ReadableAxis(side) for side in ("left", "bottom")}
         self.plot_widget = pg.PlotWidget(axisItems=axes)
-        self.plot_widget.setMinimumHeight(120)
+        self.plot_widget.setMinimumHeight(90)  # three charts and the history fit 1280x720
         self.plot_widget.setMenuEnabled(False)
         self.plot_widget.setMouseEnabled(x=False, y=False)
         self.plot_widget.hideButtons()
