@@ -9,6 +9,11 @@ follows the task size: if the first task of a chunk takes longer than `COARSE_TA
 task is timed and reported on its own; otherwise the rest of the chunk runs on a fast path
 (`list.extend(map(func, ...))`, as tight as `Pool.map` itself) and is reported as one block.
 
+Beside wall time, each block carries the CPU time of the worker's own thread
+(`time.thread_time()`, read once per block on the fast path and once per task on the coarse
+one). Wall minus CPU is time spent waiting: for the GIL when threads share a CPU-bound
+workload, for the clock or the disk on I/O-bound ones (`sleep`).
+
 Reports from worker processes cross a multiprocessing Queue as pieces of at most
 `PIECE_BYTES`. A pipe write of up to PIPE_BUF bytes is atomic (POSIX), so a worker that is
 killed mid-report leaves whole pieces or nothing, never half a message: the reader can never
@@ -147,17 +152,23 @@ def execute_chunk(
     """
     func = context.func
     clock = time.perf_counter
+    cpu_clock = time.thread_time  # this thread's CPU time: a thread waiting for the GIL gets none
     key, pid, name = identity()
     blocks: list[TaskBlock] = []
     count = len(inputs)
 
+    # CPU time is read inside the wall-clock readings, so a block's CPU never exceeds its wall.
     start = clock()
+    cpu_start = cpu_clock()
     first_failures: list = []
     first = _call(func, inputs[0], indices[0], first_failures)
+    cpu_end = cpu_clock()
     end = clock()
     busy = end - start
     if busy >= COARSE_TASK_S or count == 1:
-        blocks.append(TaskBlock(indices[0:1], start, end, [first], first_failures))
+        blocks.append(
+            TaskBlock(indices[0:1], start, end, [first], first_failures, cpu_end - cpu_start)
+        )
         last_flush = start
         cancel = context.cancel
         for position in range(1, count):
@@ -165,12 +176,19 @@ def execute_chunk(
                 break
             failures: list = []
             task_start = clock()
+            cpu_start = cpu_clock()
             result = _call(func, inputs[position], indices[position], failures)
+            cpu_end = cpu_clock()
             task_end = clock()
             busy += task_end - task_start
             blocks.append(
                 TaskBlock(
-                    indices[position : position + 1], task_start, task_end, [result], failures
+                    indices[position : position + 1],
+                    task_start,
+                    task_end,
+                    [result],
+                    failures,
+                    cpu_end - cpu_start,
                 )
             )
             if task_end - last_flush >= FLUSH_EVERY_S and position < count - 1:
@@ -191,9 +209,10 @@ def execute_chunk(
                 failures.append(_failure(indices[position], exc))
                 results.append(None)
                 position += 1
+        cpu_end = cpu_clock()
         end = clock()
         busy = end - start
-        blocks.append(TaskBlock(indices, start, end, results, failures))
+        blocks.append(TaskBlock(indices, start, end, results, failures, cpu_end - cpu_start))
     if blocks:
         send(context, Report(key, pid, name, chunk_id, blocks))
     return Ack(chunk_id, count, busy)
