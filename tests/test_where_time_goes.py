@@ -113,3 +113,30 @@ def test_old_records_still_build_without_cpu_time():
     assert Segment("1", 1, "W-1", 0, 2, 0, 0.0, 2.0, cpu=0.5).cpu_share == 0.25
     worker = WorkerSummary("1", 1, "W-1", 2, 0, 1.0, 2.0, 0.5)
     assert worker.to_dict()["cpu_s"] == 0.0 and worker.to_dict()["wait_s"] == 0.0
+
+
+def test_the_text_summary_has_a_waiting_column():
+    from app.cli import format_summary
+    from app.engine.records import RunSummary
+
+    worker = WorkerSummary("1", 1, "Thread-1", 10, 0, 2.0, 5.0, 1.0, 0.0, cpu_s=0.5, wait_s=1.5)
+    summary = RunSummary("primes", "thread", 1, "spawn", 0, 10, 10, 0, 0, 0, 10, 2.0, 0.1, 5.0,
+                         per_worker=(worker,))  # fmt: skip
+    header, row = format_summary(summary).splitlines()[3:5]
+    assert header.split()[-1] == "waiting" and row.split()[-1] == "75%"
+    assert all(len(line) <= 80 for line in format_summary(summary).splitlines())
+
+
+def test_platform_facts_say_whether_the_gil_is_on(monkeypatch):
+    import sys
+
+    from app.engine.platform_facts import current_platform
+
+    facts = current_platform()
+    assert facts.cpu_count >= 1 and facts.python_version.startswith("3.")
+    if not hasattr(sys, "_is_gil_enabled"):  # before 3.13 every CPython has the GIL
+        assert facts.gil_enabled and facts.process_cpu_count is None
+    monkeypatch.setattr(sys, "_is_gil_enabled", lambda: False, raising=False)
+    free = current_platform()
+    assert not free.gil_enabled and free.python_text.endswith("(GIL off)")
+    assert free.to_dict()["gil_enabled"] is False

@@ -25,7 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine import BACKENDS, RunConfig, available_start_methods, cpu_count
+from app.engine import (
+    BACKENDS,
+    RunConfig,
+    available_start_methods,
+    cpu_count,
+    current_platform,
+)
 from app.gui.clamping_spinbox import ClampingSpinBox
 from app.gui.settings import MAX_CHUNKSIZE, PlaygroundSettings, max_workers
 from app.workloads import IO_BOUND, WORKLOADS
@@ -41,9 +47,11 @@ WORKER_NICENESS = 10
 ENGINE_RUNS_UNTIL_STOPPED = "until_stopped" in RunConfig.__dataclass_fields__
 
 
-def cpus_text(cpus: int) -> str:
-    """The line that puts the tutorial's cpu_count() on the screen."""
-    return f"This computer: {cpus} CPU{'s' if cpus != 1 else ''} (os.cpu_count())"
+def cpus_text(cpus: int, python: str = "") -> str:
+    """The line that puts the tutorial's cpu_count() on the screen, and which Python runs the
+    workers: 'Python 3.11 (GIL on)' says why threads will take turns."""
+    line = f"This computer: {cpus} CPU{'s' if cpus != 1 else ''} (os.cpu_count())"
+    return f"{line} · {python}" if python else line
 
 
 def oversubscription_warning(workers: int, cpus: int, workload_kind: str) -> str:
@@ -102,7 +110,7 @@ class ControlPanel(QWidget):
         self.workers_spin = ClampingSpinBox()
         self.workers_spin.setRange(1, max_workers())
         self.workers_spin.setToolTip(f"1 to {max_workers()} workers")
-        self.cpus_label = QLabel(cpus_text(cpu_count()))
+        self.cpus_label = QLabel(cpus_text(cpu_count(), current_platform().python_text))
         self.cpus_label.setObjectName("hint")
 
         self.chunksize_spin = ClampingSpinBox()
