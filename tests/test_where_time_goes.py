@@ -2,13 +2,16 @@
 
 Two threads on a CPU-bound workload share one GIL, so each computes about half the time and
 waits the other half; two processes each have their own and compute nearly all the time; a
-thread that sleeps waits nearly all the time. A shared virtual machine can only take CPU away
-(another guest runs on our core), never add it, so the process check keeps its best of a few
+thread that sleeps waits nearly all the time. Other programs on the machine can only take CPU
+away, never add it, so the process check waits for quiet cores and keeps its best of a few
 runs, and the thread checks hold on a busy machine too.
 """
 
 from __future__ import annotations
 
+import time
+
+import psutil
 import pytest
 
 from app.engine import Run, RunConfig
@@ -52,10 +55,19 @@ def test_two_threads_on_primes_take_turns_on_one_gil():
     assert sum(segment.cpu for segment in segments) == pytest.approx(cpu)
 
 
-@pytest.mark.timeout(120)
+def wait_for_a_quiet_machine(longest_s: float = 15.0) -> None:
+    """Other programs busy on our cores take CPU from the workers, which then wait for a core:
+    true, but not what this test is about. Wait (a while, not for ever) until the cores rest."""
+    deadline = time.monotonic() + longest_s
+    while psutil.cpu_percent(interval=0.5) > 20 and time.monotonic() < deadline:
+        pass
+
+
+@pytest.mark.timeout(150)
 def test_two_processes_on_primes_compute_nearly_all_the_time():
     best = 0.0
-    for _ in range(3):  # another guest on this machine's cores can only lower the share
+    for _ in range(4):  # other programs on this machine's cores can only lower the share
+        wait_for_a_quiet_machine()
         summary, _ = run_to_the_end(
             RunConfig(workload="primes", tasks=PRIMES_TASKS, executor="process", workers=2)
         )
@@ -140,3 +152,82 @@ def test_platform_facts_say_whether_the_gil_is_on(monkeypatch):
     free = current_platform()
     assert not free.gil_enabled and free.python_text.endswith("(GIL off)")
     assert free.to_dict()["gil_enabled"] is False
+
+
+def turns_taken(cpu_share: float, workers: int = 2, tasks_each: int = 10, task_s: float = 0.1):
+    """A snapshot of workers whose every task computed `cpu_share` of its time."""
+    from app.stats import RunStats
+
+    stats = RunStats(workers * tasks_each)
+    for step in range(tasks_each):
+        for w in range(workers):
+            start = step * task_s
+            stats.add(
+                Segment(
+                    str(w),
+                    w,
+                    f"Thread-{w}",
+                    step,
+                    1,
+                    0,
+                    start,
+                    start + task_s,
+                    cpu=task_s * cpu_share,
+                )  # fmt: skip
+            )
+    return stats.snapshot(tasks_each * task_s)
+
+
+def lane_colours(chart, lane: int, until: float) -> list[str]:
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QColor
+
+    image = chart.grab().toImage()
+    view = chart.plot.getViewBox()
+    offset = chart.plot_widget.pos()
+
+    def pixel(x: float, y: float):
+        point = chart.plot_widget.mapFromScene(view.mapViewToScene(QPointF(x, y)))
+        return point.x() + offset.x(), point.y() + offset.y()
+
+    left, centre = pixel(0.0, lane)
+    right, _ = pixel(until, lane)
+    return [QColor(image.pixel(x, centre)).name() for x in range(left + 2, right - 2)]
+
+
+def test_the_timeline_draws_waiting_pale_and_computing_solid(qtbot):
+    from app.gui.charts import TimelineChart
+    from app.gui.theme import worker_colour
+
+    chart = TimelineChart()
+    qtbot.addWidget(chart)
+    chart.resize(900, 260)
+    chart.show()
+    qtbot.waitExposed(chart)
+
+    chart.draw(turns_taken(0.5))
+    solid = worker_colour(1).name()
+    row = lane_colours(chart, 1, 1.0)
+    computing = row.count(solid) / len(row)
+    assert 0.3 < computing < 0.6, f"{computing:.0%} of the lane solid"
+    pale = sum(1 for colour in row if colour not in (solid, "#e4e4e4"))
+    assert pale / len(row) > 0.3
+    assert len(chart._waiting_by_look[1].opts["x0"]) == 10
+
+    chart.reset()
+    chart.draw(turns_taken(1.0))  # processes: every block solid, nothing pale
+    row = lane_colours(chart, 1, 1.0)
+    assert row.count(solid) / len(row) > 0.8
+    assert len(chart._waiting_by_look[1].opts["x0"]) == 0
+
+
+def test_merged_blocks_keep_the_cpu_time_of_both():
+    from app.stats.timeline import merge_blocks
+
+    earlier = Segment("1", 1, "W-1", 0, 1, 0, 0.0, 1.0, cpu=0.25)
+    later = Segment("1", 1, "W-1", 1, 1, 0, 1.0, 2.0, cpu=0.75)
+    merged = merge_blocks(earlier, later)
+    assert merged.cpu == 1.0 and merged.cpu_share == 0.5
+    unmeasured = Segment("1", 1, "W-1", 1, 1, 0, 1.0, 2.0)
+    assert merge_blocks(earlier, unmeasured).cpu == 1.25
+    assert merge_blocks(unmeasured, unmeasured).cpu is None

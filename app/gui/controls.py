@@ -32,6 +32,7 @@ from app.engine import (
     cpu_count,
     current_platform,
 )
+from app.engine.platform_facts import PlatformFacts
 from app.gui.clamping_spinbox import ClampingSpinBox
 from app.gui.settings import MAX_CHUNKSIZE, PlaygroundSettings, max_workers
 from app.workloads import IO_BOUND, WORKLOADS
@@ -47,11 +48,15 @@ WORKER_NICENESS = 10
 ENGINE_RUNS_UNTIL_STOPPED = "until_stopped" in RunConfig.__dataclass_fields__
 
 
-def cpus_text(cpus: int, python: str = "") -> str:
-    """The line that puts the tutorial's cpu_count() on the screen, and which Python runs the
-    workers: 'Python 3.11 (GIL on)' says why threads will take turns."""
-    line = f"This computer: {cpus} CPU{'s' if cpus != 1 else ''} (os.cpu_count())"
-    return f"{line} · {python}" if python else line
+def cpus_text(cpus: int) -> str:
+    """The line that puts the tutorial's cpu_count() on the screen."""
+    return f"This computer: {cpus} CPU{'s' if cpus != 1 else ''} (os.cpu_count())"
+
+
+def python_text(facts: PlatformFacts) -> str:
+    """The line under it: which Python runs the workers, and whether its threads share one GIL
+    (which is why two threads take turns on primes)."""
+    return f"and {facts.python_text}"
 
 
 def oversubscription_warning(workers: int, cpus: int, workload_kind: str) -> str:
@@ -110,8 +115,10 @@ class ControlPanel(QWidget):
         self.workers_spin = ClampingSpinBox()
         self.workers_spin.setRange(1, max_workers())
         self.workers_spin.setToolTip(f"1 to {max_workers()} workers")
-        self.cpus_label = QLabel(cpus_text(cpu_count(), current_platform().python_text))
+        self.cpus_label = QLabel(cpus_text(cpu_count()))
         self.cpus_label.setObjectName("hint")
+        self.python_label = QLabel(python_text(current_platform()))
+        self.python_label.setObjectName("hint")
 
         self.chunksize_spin = ClampingSpinBox()
         self.chunksize_spin.setRange(0, MAX_CHUNKSIZE)
@@ -136,6 +143,7 @@ class ControlPanel(QWidget):
         form.addRow("Executor", self.executor_combo)
         form.addRow("Workers", self.workers_spin)
         form.addRow("", self.cpus_label)
+        form.addRow("", self.python_label)
         form.addRow("Chunk size", self.chunksize_spin)
         form.addRow("Start method", self.start_method_combo)
         inputs = QGroupBox("What to run")
