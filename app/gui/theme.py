@@ -109,26 +109,19 @@ def worker_brush(slot: int, alpha: int = 255) -> QBrush:
 
 
 def waiting_brush(slot: int) -> QBrush:
-    """A pale tint of the worker's colour crossed by thin diagonal lines of it: inside a task
-    but waiting (for the GIL, for I/O). Paler than the worker's blocks, and tinted, so it
-    reads neither as computing nor as the grey of a lane with no work."""
+    """A pale tint of the worker's colour: inside a task but waiting (for the GIL, for I/O).
+    Paler than the worker's blocks, and tinted, so it reads neither as computing nor as the grey
+    of a lane with no work. Flat, not hatched: a textured brush would be stretched with the
+    chart's axes (a bar is drawn in data coordinates), which turns a fine hatch into blotches."""
     colour = worker_colour(slot)
-    white = QColor("#FFFFFF")
-    tint = 0.3  # this much of the colour, the rest white
-    pale = QColor(
-        round(white.red() + (colour.red() - white.red()) * tint),
-        round(white.green() + (colour.green() - white.green()) * tint),
-        round(white.blue() + (colour.blue() - white.blue()) * tint),
+    tint = 0.35  # this much of the colour, the rest white
+    return QBrush(
+        QColor(
+            round(255 + (colour.red() - 255) * tint),
+            round(255 + (colour.green() - 255) * tint),
+            round(255 + (colour.blue() - 255) * tint),
+        )
     )
-    tile = QPixmap(PATTERN_TILE, PATTERN_TILE)
-    tile.fill(pale)
-    painter = QPainter(tile)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-    painter.setPen(QPen(colour, 1))
-    size = PATTERN_TILE
-    painter.drawLine(0, size - 1, size - 1, 0)
-    painter.end()
-    return QBrush(tile)
 
 
 def base_point_size() -> int:

@@ -2,7 +2,7 @@
 
 A grey lane is a worker that exists but is waiting; a coloured block is work, one per task (or
 per chunk of tiny tasks), each with a darker outline so neighbouring tasks stay apart. Within a
-block, the share its thread had the CPU is drawn solid and the rest pale and hatched: the time it
+block, the share its thread had the CPU is drawn solid and the rest pale: the time it
 was inside a task but waiting (for the GIL, for I/O). Two threads on a CPU-bound workload show
 half of each block pale; two processes show them solid. Only the share is known, not when in
 the block the waits fell, so the solid part comes first. Uneven
@@ -36,9 +36,9 @@ from app.gui.theme import (
 from app.stats import Snapshot, WorkerView
 
 CAPTION = (
-    "One row per worker, one block per task (or chunk). Coloured = computing, pale = in a task "
-    "but without a CPU (waiting for the GIL, a free core or I/O), grey = waiting for work, "
-    "black hatching = tasks that raised, red ✕ = the worker died."
+    "One row per worker, one block per task (or chunk). Coloured = computing, pale = waiting "
+    "inside a task (for the GIL, a free core or I/O), grey = waiting for work, hatched = tasks "
+    "that raised, red ✕ = the worker died."
 )
 LANE_HEIGHT = 0.8
 LABEL_SPACING = 1.1  # lane labels need this many text lines of room each
