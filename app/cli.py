@@ -526,7 +526,11 @@ def _run(args: argparse.Namespace) -> int:
 def _print_run(summary, as_json: bool, results: bool) -> None:
     with _whole_ints_print():  # big ints stay JSON numbers: exact, and still valid JSON
         if as_json:
-            print(json.dumps(summary.to_dict(include_results=results)))
+            from app.engine import current_platform
+
+            data = summary.to_dict(include_results=results)
+            data["python"] = current_platform().to_dict()
+            print(json.dumps(data))
         else:
             print(format_summary(summary))
             if results:
@@ -550,12 +554,18 @@ def format_summary(summary) -> str:
         f"retried {summary.retried:,}   cancelled {summary.cancelled:,}",
         f"  wall {summary.wall_s:.3f} s   start-up {summary.startup_s:.3f} s   "
         f"throughput {summary.throughput:,.1f} tasks/s",
-        f"  {'worker':<24} {'pid':>8} {'tasks':>10} {'busy s':>8} {'tasks/s':>12} {'busy':>6}",
+        f"  {'worker':<23} {'pid':>7} {'tasks':>10} {'busy s':>8} {'tasks/s':>11} {'busy':>6} "
+        f"{'waiting':>7}",
     ]
     for worker in summary.per_worker:
+        waiting = worker.wait_s / worker.busy_s if worker.busy_s > 0 else 0.0
         lines.append(
-            f"  {worker.name[:24]:<24} {worker.pid:>8} {worker.tasks:>10,} {worker.busy_s:>8.3f} "
-            f"{worker.throughput:>12,.1f} {worker.utilisation:>6.0%}"
+            f"  {worker.name[:23]:<23} {worker.pid:>7} {worker.tasks:>10,} {worker.busy_s:>8.3f} "
+            f"{worker.throughput:>11,.1f} {worker.utilisation:>6.0%} {waiting:>7.0%}"
+        )
+    if summary.per_worker:
+        lines.append(
+            "  waiting: the part of busy time with no CPU (waiting for the GIL, or for I/O)"
         )
     for pid, code in summary.deaths:
         lines.append(f"  worker pid {pid} died: {describe_exit(code)}")

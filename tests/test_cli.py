@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -42,8 +43,12 @@ def test_run_json_has_the_books_and_results_in_input_order():
     assert (data["tasks"], data["completed"], data["failed"]) == (8, 8, 0)
     assert data["start_method"] == "spawn"
     for worker in data["per_worker"]:
-        assert {"pid", "name", "tasks", "busy_s", "throughput"} <= worker.keys()
+        assert {"pid", "name", "tasks", "busy_s", "throughput", "cpu_s", "wait_s"} <= worker.keys()
+        assert worker["wait_s"] == pytest.approx(worker["busy_s"] - worker["cpu_s"], abs=1e-6)
     assert sum(w["tasks"] for w in data["per_worker"]) == 8
+    python = data["python"]
+    assert python["version"] == platform.python_version()
+    assert python["gil_enabled"] in (True, False) and python["cpu_count"] == os.cpu_count()
 
 
 @pytest.mark.timeout(90)

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from PySide6.QtCore import Qt
 
-from app.engine import RunConfig, cpu_count
+from app.engine import RunConfig, cpu_count, current_platform
 from app.engine.config import MAX_WORKERS
 from app.gui.controls import ControlPanel
 from app.gui.settings import SettingsStore, default_settings
@@ -112,6 +112,10 @@ def test_a_clamped_number_is_said_in_the_event_log(qtbot, window):
 def test_the_cpu_count_is_on_the_main_screen(controls):
     noun = "CPU" if cpu_count() == 1 else "CPUs"
     assert controls.cpus_label.text() == f"This computer: {cpu_count()} {noun} (os.cpu_count())"
+    python = current_platform().python_text
+    assert controls.python_label.text() == f"and {python}"
+    assert python.startswith("Python 3.") and "(GIL " in python
+    assert controls.python_label.isVisible()
     assert controls.cpus_label.isVisible()
 
 

@@ -280,6 +280,7 @@ def test_menus_have_the_classroom_shortcuts(window):
 
     assert PySide6.__version__ in text and pyqtgraph.__version__ in text
     assert f"CPU cores: {cpu_count()}" in text
+    assert "(GIL on)" in text or "(GIL off)" in text
     window.about_box.close()
 
 

@@ -19,7 +19,8 @@ Who sends what to whom (one run; `messages.py` names every message)::
 Files: `run.py` (the public Run), `supervisor.py` (chunks in flight, stuck and dead
 workers), `ledger.py` (the books), `backends/` (one module per way of running chunks, and
 their registry), `worker.py` and `host.py` (what runs in the worker processes), `channel.py`
-(reading reports fast), `messages.py`, `records.py`, `config.py`, `procinfo.py`.
+(reading reports fast), `messages.py`, `records.py`, `config.py`, `procinfo.py`,
+`platform_facts.py` (the CPUs, the Python, the GIL).
 
 Names load on first use (PEP 562): a spawned worker imports `app.engine.worker` through this
 package, and should not pay for the supervisor's imports on every start.
@@ -39,6 +40,8 @@ _EXPORTS = {
     "Progress": "app.engine.run",
     "Run": "app.engine.run",
     "describe_exit": "app.engine.records",
+    "PlatformFacts": "app.engine.platform_facts",
+    "current_platform": "app.engine.platform_facts",
     "BACKENDS": "app.engine.backends",
     "backend_named": "app.engine.backends",
 }

@@ -28,7 +28,7 @@ from app.engine.records import (
 class WorkerBooks:
     """What one worker (process or thread) has done in this run."""
 
-    __slots__ = ("worker", "pid", "name", "tasks", "failed", "busy_s", "ready_s")
+    __slots__ = ("worker", "pid", "name", "tasks", "failed", "busy_s", "cpu_s", "ready_s")
 
     def __init__(self, worker: str, pid: int, name: str) -> None:
         self.worker = worker
@@ -37,6 +37,7 @@ class WorkerBooks:
         self.tasks = 0  # tasks it finished, failed ones included
         self.failed = 0
         self.busy_s = 0.0
+        self.cpu_s = 0.0  # CPU time of its thread inside those tasks
         self.ready_s: float | None = None  # when its hello came, since the run started
 
 
@@ -133,6 +134,8 @@ class Ledger:
         books.tasks += accepted
         books.failed += failed
         books.busy_s += block.end - block.start
+        if block.cpu is not None:
+            books.cpu_s += block.cpu
         t0 = self.t0
         events.append(
             Segment(
@@ -144,6 +147,7 @@ class Ledger:
                 failed,
                 block.start - t0,
                 block.end - t0,
+                block.cpu,
             )
         )
         for failure in new_failures:
@@ -192,6 +196,8 @@ class Ledger:
                 b.tasks / wall,
                 b.busy_s / wall,
                 b.ready_s,
+                b.cpu_s,
+                max(0.0, b.busy_s - b.cpu_s),
             )
             for b in self.workers.values()
         )

@@ -6,7 +6,7 @@ as their class and their fields, and unpickle at C speed, as cheaply as bare tup
 
     Hello      worker -> consumer   a worker is up, with its identity and clock
     Report     worker -> consumer   one or more TaskBlocks of one chunk (results, timings)
-    TaskBlock                       tasks one worker ran back to back
+    TaskBlock                       tasks one worker ran back to back (wall and CPU time)
     Failure                         one task that raised: its index and traceback
     Ack        worker -> supervisor a chunk is done: how many tasks, how long they took
     ChunkError worker -> supervisor a chunk could not run at all
@@ -22,8 +22,9 @@ Hello.__doc__ = """A worker is ready: `worker` is its key (the pid, or "pid:thre
 Failure = namedtuple("Failure", "index exc_type message traceback")
 Failure.__doc__ = """A task raised: its index, exception type, message and traceback text."""
 
-TaskBlock = namedtuple("TaskBlock", "indices start end results failures")
-TaskBlock.__doc__ = """Tasks `indices` that one worker ran back to back from `start` to `end`."""
+TaskBlock = namedtuple("TaskBlock", "indices start end results failures cpu", defaults=(None,))
+TaskBlock.__doc__ = """Tasks `indices` that one worker ran back to back from `start` to `end`,
+using `cpu` seconds of its own thread's CPU time (None: not measured)."""
 
 Report = namedtuple("Report", "worker pid name chunk_id blocks")
 Report.__doc__ = """What a worker did of chunk `chunk_id`: one or more TaskBlocks."""

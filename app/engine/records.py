@@ -28,7 +28,8 @@ class Segment:
     """`count` tasks that one worker ran back to back: one block of the timeline.
 
     Coarse tasks are reported one by one (count == 1); tiny tasks are reported per chunk, so
-    telemetry never costs more than the work it describes.
+    telemetry never costs more than the work it describes. `cpu` is the CPU time the worker's
+    thread used in the block; the rest of `end - start` it was waiting (for the GIL, for I/O).
     """
 
     worker: str
@@ -39,6 +40,15 @@ class Segment:
     failed: int
     start: float
     end: float
+    cpu: float | None = None  # seconds of CPU time; None when it was not measured
+
+    @property
+    def cpu_share(self) -> float:
+        """The part of the block spent computing, 0 to 1 (1 when CPU time was not measured)."""
+        wall = self.end - self.start
+        if self.cpu is None or wall <= 0:
+            return 1.0
+        return min(1.0, max(0.0, self.cpu / wall))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +116,8 @@ class WorkerSummary:
     throughput: float  # tasks / run wall time: the workers' throughputs add up to the run's
     utilisation: float  # busy_s / wall_s
     ready_s: float | None = None  # when it said hello, since the run started (its start-up)
+    cpu_s: float = 0.0  # CPU time its thread used inside tasks (time.thread_time)
+    wait_s: float = 0.0  # busy_s - cpu_s: inside a task but waiting (for the GIL, for I/O)
 
     def to_dict(self) -> dict:
         return asdict(self)

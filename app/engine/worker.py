@@ -9,6 +9,11 @@ follows the task size: if the first task of a chunk takes longer than `COARSE_TA
 task is timed and reported on its own; otherwise the rest of the chunk runs on a fast path
 (`list.extend(map(func, ...))`, as tight as `Pool.map` itself) and is reported as one block.
 
+Beside wall time, each block carries the CPU time of the worker's own thread
+(`time.thread_time()`, read once per block on the fast path and once per task on the coarse
+one). Wall minus CPU is time spent waiting: for the GIL when threads share a CPU-bound
+workload, for the clock or the disk on I/O-bound ones (`sleep`).
+
 Reports from worker processes cross a multiprocessing Queue as pieces of at most
 `PIECE_BYTES`. A pipe write of up to PIPE_BUF bytes is atomic (POSIX), so a worker that is
 killed mid-report leaves whole pieces or nothing, never half a message: the reader can never
@@ -39,27 +44,24 @@ PIECE_BYTES = getattr(select, "PIPE_BUF", 65536) - 128
 
 
 class WorkerContext:
-    """What a worker needs for a run: the function, where reports go, and how to stop.
+    """What a worker needs for a run: the function, where reports go, and where to say which
+    chunk it has started.
 
     A plain class rather than a dataclass: `dataclasses` would add its import time to the
     start of every spawned worker.
     """
 
-    __slots__ = ("func", "channel", "started_by", "cancel", "in_process")
+    __slots__ = ("func", "channel", "started_by")
 
     def __init__(
         self,
         func: Callable,
-        channel: object,  # multiprocessing.Queue (processes) or queue.SimpleQueue (in-process)
+        channel: object,  # the run's multiprocessing.Queue
         started_by: object | None = None,  # shared array: chunk slot -> pid that took the chunk
-        cancel: threading.Event | None = None,  # in-process workers stop between tasks
-        in_process: bool = False,  # reports can travel as objects, without pickling
     ) -> None:
         self.func = func
         self.channel = channel
         self.started_by = started_by
-        self.cancel = cancel
-        self.in_process = in_process
 
 
 _context: WorkerContext | None = None  # set in each worker process by init_process_worker
@@ -87,7 +89,7 @@ def prepare_worker_process(nice: int = 0) -> None:
     """What every worker process does first: leave Ctrl+C to the parent, die with it, and
     lower its own priority if asked."""
     # Ctrl+C reaches the whole process group; the parent decides what happens, not each worker.
-    # A forked worker starts with SIGINT blocked (see Run._supervise), so a Ctrl+C during its
+    # A forked worker starts with SIGINT blocked (see Supervisor.run), so a Ctrl+C during its
     # start-up waits as a pending signal; ignoring it before unblocking throws that away.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
@@ -147,30 +149,40 @@ def execute_chunk(
     """
     func = context.func
     clock = time.perf_counter
+    cpu_clock = time.thread_time  # this thread's CPU time: a thread waiting for the GIL gets none
     key, pid, name = identity()
     blocks: list[TaskBlock] = []
     count = len(inputs)
 
+    # CPU time is read inside the wall-clock readings, so a block's CPU never exceeds its wall.
     start = clock()
+    cpu_start = cpu_clock()
     first_failures: list = []
     first = _call(func, inputs[0], indices[0], first_failures)
+    cpu_end = cpu_clock()
     end = clock()
     busy = end - start
     if busy >= COARSE_TASK_S or count == 1:
-        blocks.append(TaskBlock(indices[0:1], start, end, [first], first_failures))
+        blocks.append(
+            TaskBlock(indices[0:1], start, end, [first], first_failures, cpu_end - cpu_start)
+        )
         last_flush = start
-        cancel = context.cancel
         for position in range(1, count):
-            if cancel is not None and cancel.is_set():
-                break
             failures: list = []
             task_start = clock()
+            cpu_start = cpu_clock()
             result = _call(func, inputs[position], indices[position], failures)
+            cpu_end = cpu_clock()
             task_end = clock()
             busy += task_end - task_start
             blocks.append(
                 TaskBlock(
-                    indices[position : position + 1], task_start, task_end, [result], failures
+                    indices[position : position + 1],
+                    task_start,
+                    task_end,
+                    [result],
+                    failures,
+                    cpu_end - cpu_start,
                 )
             )
             if task_end - last_flush >= FLUSH_EVERY_S and position < count - 1:
@@ -191,9 +203,10 @@ def execute_chunk(
                 failures.append(_failure(indices[position], exc))
                 results.append(None)
                 position += 1
+        cpu_end = cpu_clock()
         end = clock()
         busy = end - start
-        blocks.append(TaskBlock(indices, start, end, results, failures))
+        blocks.append(TaskBlock(indices, start, end, results, failures, cpu_end - cpu_start))
     if blocks:
         send(context, Report(key, pid, name, chunk_id, blocks))
     return Ack(chunk_id, count, busy)
@@ -220,9 +233,6 @@ def send(context: WorkerContext, message: Hello | Report) -> None:
     tuple, the smallest thing that pickles, so that a piece always fits in PIPE_BUF.
     """
     global _message_count
-    if context.in_process:
-        context.channel.put(message)
-        return
     payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     _message_count += 1
     pieces = range(0, len(payload), PIECE_BYTES) if payload else range(1)

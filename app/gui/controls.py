@@ -28,7 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine import BACKENDS, RunConfig, available_start_methods, cpu_count
+from app.engine import (
+    BACKENDS,
+    RunConfig,
+    available_start_methods,
+    cpu_count,
+    current_platform,
+)
+from app.engine.platform_facts import PlatformFacts
 from app.gui.clamping_spinbox import ClampingSpinBox
 from app.gui.settings import MAX_CHUNKSIZE, PlaygroundSettings, max_workers
 from app.workloads import IO_BOUND, WORKLOADS
@@ -49,6 +56,12 @@ ENGINE_RUNS_UNTIL_STOPPED = "until_stopped" in RunConfig.__dataclass_fields__
 def cpus_text(cpus: int) -> str:
     """The line that puts the tutorial's cpu_count() on the screen."""
     return f"This computer: {cpus} CPU{'s' if cpus != 1 else ''} (os.cpu_count())"
+
+
+def python_text(facts: PlatformFacts) -> str:
+    """The line under it: which Python runs the workers, and whether its threads share one GIL
+    (which is why two threads take turns on primes)."""
+    return f"and {facts.python_text}"
 
 
 def oversubscription_warning(workers: int, cpus: int, workload_kind: str) -> str:
@@ -117,6 +130,8 @@ class ControlPanel(QWidget):
         self.workers_spin.setToolTip(f"1 to {max_workers()} workers")
         self.cpus_label = QLabel(cpus_text(cpu_count()))
         self.cpus_label.setObjectName("hint")
+        self.python_label = QLabel(python_text(current_platform()))
+        self.python_label.setObjectName("hint")
 
         self.chunksize_spin = ClampingSpinBox()
         self.chunksize_spin.setRange(0, MAX_CHUNKSIZE)
@@ -141,6 +156,7 @@ class ControlPanel(QWidget):
         form.addRow("Executor", self.executor_combo)
         form.addRow("Workers", self.workers_spin)
         form.addRow("", self.cpus_label)
+        form.addRow("", self.python_label)
         form.addRow("Chunk size", self.chunksize_spin)
         form.addRow("Start method", self.start_method_combo)
         inputs = QGroupBox("What to run")

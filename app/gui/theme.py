@@ -108,6 +108,22 @@ def worker_brush(slot: int, alpha: int = 255) -> QBrush:
     return QBrush(tile)
 
 
+def waiting_brush(slot: int) -> QBrush:
+    """A pale tint of the worker's colour: inside a task but waiting (for the GIL, for I/O).
+    Paler than the worker's blocks, and tinted, so it reads neither as computing nor as the grey
+    of a lane with no work. Flat, not hatched: a textured brush would be stretched with the
+    chart's axes (a bar is drawn in data coordinates), which turns a fine hatch into blotches."""
+    colour = worker_colour(slot)
+    tint = 0.35  # this much of the colour, the rest white
+    return QBrush(
+        QColor(
+            round(255 + (colour.red() - 255) * tint),
+            round(255 + (colour.green() - 255) * tint),
+            round(255 + (colour.blue() - 255) * tint),
+        )
+    )
+
+
 def base_point_size() -> int:
     """A font size readable from the back of a classroom that still fits a 1280x800 projector."""
     screen = QGuiApplication.primaryScreen()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.control import RunController
 from app.engine import BACKENDS, ConfigError, Run, RunConfig, cpu_count, describe_exit
+from app.engine.platform_facts import current_platform
 from app.engine.records import RunSummary
 from app.gui.charts import CHARTS, ChartPanel, chart_rows
 from app.gui.controls import WORKER_NICENESS, ControlPanel
@@ -315,7 +316,7 @@ class MainWindow(QMainWindow):
             f"<p>Python {platform.python_version()} ({sys.platform})<br>"
             f"Qt {qVersion()}, PySide6 {PySide6.__version__}<br>"
             f"pyqtgraph {pg.__version__}<br>"
-            f"CPU cores: {cpu_count()}<br>"
+            f"CPU cores: {cpu_count()} · {current_platform().python_text}<br>"
             f"This OS's default start method: {default_method}</p>"
             f"<p>Worker processes run at a lower priority (nice +{WORKER_NICENESS}) so this "
             "window stays smooth while they use every core; on an otherwise idle computer "

@@ -8,6 +8,7 @@ half keeps it all. Two neighbours merge only when the gap between them is under 
 timeline's span, less than a pixel on any screen, so merging never hides a wait. Only if merging
 frees too little (under max_blocks / 8) are the oldest blocks dropped, down to 3/4 full. Each
 compaction leaves room for at least max_blocks / 8 new blocks: adding one costs O(1) amortised.
+A merged block keeps the CPU time of both, so its computing share is the pair's.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ INVISIBLE_GAP_FRACTION = 2000
 
 
 def merge_blocks(earlier: Segment, later: Segment) -> Segment:
-    """One block covering both: counts add up; `first_index` is the earlier block's."""
+    """One block covering both: counts and CPU time add up; `first_index` is the earlier
+    block's. A block whose CPU time was not measured counts as computing throughout."""
+    if earlier.cpu is None and later.cpu is None:
+        cpu = None
+    else:
+        cpu = _cpu_or_wall(earlier) + _cpu_or_wall(later)
     return Segment(
         worker=earlier.worker,
         pid=earlier.pid,
@@ -31,7 +37,12 @@ def merge_blocks(earlier: Segment, later: Segment) -> Segment:
         failed=earlier.failed + later.failed,
         start=min(earlier.start, later.start),
         end=max(earlier.end, later.end),
+        cpu=cpu,
     )
+
+
+def _cpu_or_wall(block: Segment) -> float:
+    return block.end - block.start if block.cpu is None else block.cpu
 
 
 class Timeline:

@@ -1,7 +1,11 @@
 """Chart 3: the timeline. One lane per worker, one block per stretch of work it did.
 
 A grey lane is a worker that exists but is waiting; a coloured block is work, one per task (or
-per chunk of tiny tasks), each with a darker outline so neighbouring tasks stay apart. Uneven
+per chunk of tiny tasks), each with a darker outline so neighbouring tasks stay apart. Within a
+block, the share its thread had the CPU is drawn solid and the rest pale: the time it
+was inside a task but waiting (for the GIL, for I/O). Two threads on a CPU-bound workload show
+half of each block pale; two processes show them solid. Only the share is known, not when in
+the block the waits fell, so the solid part comes first. Uneven
 tasks (mandelbrot with big chunks) show as one lane still busy while the others are grey.
 Failed tasks are drawn hatched; a worker that died ends its lane with a red cross. Blocks are
 grouped by look into a few bar items, so a frame draws thousands of rectangles in a handful of
@@ -24,6 +28,7 @@ from app.gui.theme import (
     DEATH_COLOUR,
     FAILED_COLOUR,
     IDLE_COLOUR,
+    waiting_brush,
     worker_brush,
     worker_colour,
     worker_look,
@@ -31,8 +36,9 @@ from app.gui.theme import (
 from app.stats import Snapshot, WorkerView
 
 CAPTION = (
-    "One row per worker, one block per task (or chunk). Coloured = working, grey = alive but "
-    "waiting for work, hatched = tasks that raised, red ✕ = the worker died."
+    "One row per worker, one block per task (or chunk). Coloured = computing, pale = waiting "
+    "inside a task (for the GIL, a free core or I/O), grey = waiting for work, hatched = tasks "
+    "that raised, red ✕ = the worker died."
 )
 LANE_HEIGHT = 0.8
 LABEL_SPACING = 1.1  # lane labels need this many text lines of room each
@@ -56,6 +62,8 @@ class TimelineChart(ChartPanel):
         # for later runs: a single-look BarGraphItem draws all its rectangles in one call.
         self._items_by_look: dict[int, pg.BarGraphItem] = {}
         self.blocks: list[pg.BarGraphItem] = []  # the same items, in the order they were made
+        # Beside each, the pale part of its blocks: the time spent waiting inside a task.
+        self._waiting_by_look: dict[int, pg.BarGraphItem] = {}
         self.failed_blocks = pg.BarGraphItem(
             x0=[],
             y0=[],
@@ -80,7 +88,7 @@ class TimelineChart(ChartPanel):
         self.reset()
 
     def reset(self) -> None:
-        for item in (self.lanes, *self.blocks, self.failed_blocks):
+        for item in (self.lanes, *self.blocks, *self._waiting_by_look.values(), self.failed_blocks):
             item.setOpts(x0=[], y0=[], width=[])
         self.death_marks.setData([], [])
         self._workers = ()
@@ -108,13 +116,19 @@ class TimelineChart(ChartPanel):
             x0=starts, y0=lane_numbers - LANE_HEIGHT / 2, width=np.maximum(stops - starts, 0)
         )
 
-        start, width, lane, look, failed = self._block_arrays(snapshot)
+        start, width, computing, lane, look, failed = self._block_arrays(snapshot)
         top = lane - LANE_HEIGHT / 2
+        waiting = width - computing
+        waited = waiting > width * 0.01  # a wait under 1 % of its block is not a pixel wide
         for worker in workers:
             self._item_for(worker)
         for block_look, item in self._items_by_look.items():
             mine = look == block_look
-            item.setOpts(x0=start[mine], y0=top[mine], width=width[mine])
+            item.setOpts(x0=start[mine], y0=top[mine], width=computing[mine])
+            pale = mine & waited
+            self._waiting_by_look[block_look].setOpts(
+                x0=start[pale] + computing[pale], y0=top[pale], width=waiting[pale]
+            )
         self.failed_blocks.setOpts(x0=start[failed], y0=top[failed], width=width[failed])
 
         dead = [(worker.gone_at, lane) for lane, worker in enumerate(workers) if worker.died]
@@ -123,9 +137,9 @@ class TimelineChart(ChartPanel):
         )
 
     def _block_arrays(self, snapshot: Snapshot) -> tuple[np.ndarray, ...]:
-        """(start, width, lane, look, failed) of every block. Between compactions the timeline
-        only grows at its end; a compaction rewrites its oldest half and keeps the rest. Either
-        way only blocks not seen in the last frame are converted."""
+        """(start, width, computing, lane, look, failed) of every block. Between compactions the
+        timeline only grows at its end; a compaction rewrites its oldest half and keeps the rest.
+        Either way only blocks not seen in the last frame are converted."""
         segments, old = snapshot.timeline, self._converted
         if segments is old:
             return self._arrays
@@ -172,7 +186,9 @@ class TimelineChart(ChartPanel):
         lane = np.fromiter((lane_of.get(s.worker, -1) for s in segments), float, count)
         look = np.fromiter((look_of.get(s.worker, -1) for s in segments), int, count)
         failed = np.fromiter((s.failed > 0 for s in segments), bool, count) & (lane >= 0)
-        return start, np.maximum(end - start, 0.0), lane, look, failed
+        share = np.fromiter((s.cpu_share for s in segments), float, count)
+        width = np.maximum(end - start, 0.0)
+        return start, width, width * share, lane, look, failed
 
     def _item_for(self, worker: WorkerView) -> pg.BarGraphItem:
         look = worker_look(worker.slot)
@@ -192,6 +208,17 @@ class TimelineChart(ChartPanel):
             self.plot.addItem(item)
             self._items_by_look[look] = item
             self.blocks.append(item)
+            # No outline: the computing part's outline already marks where each task begins.
+            waiting = pg.BarGraphItem(
+                x0=[],
+                y0=[],
+                width=[],
+                height=LANE_HEIGHT,
+                brush=waiting_brush(worker.slot),
+                pen=pg.mkPen(None),
+            )
+            self.plot.addItem(waiting)
+            self._waiting_by_look[look] = waiting
         return item
 
     def _lane_pixels(self) -> float:
@@ -230,4 +257,4 @@ class TimelineChart(ChartPanel):
 
 def _empty_arrays() -> tuple[np.ndarray, ...]:
     floats = np.empty(0)
-    return floats, floats, floats, np.empty(0, int), np.empty(0, bool)
+    return floats, floats, floats, floats, np.empty(0, int), np.empty(0, bool)
