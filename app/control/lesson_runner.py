@@ -22,6 +22,7 @@ class LessonRunner:
         self, lesson: Lesson, cpus: int, quick: bool = False, repeats: int | None = None
     ) -> None:
         self.lesson = lesson
+        self.cpus = cpus
         self.cases = lesson.cases(cpus, quick)
         count = 1 if quick else (repeats or lesson.repeats)
         self.plan: tuple[Case, ...] = tuple(case for _ in range(count) for case in self.cases)
@@ -83,7 +84,7 @@ class LessonRunner:
         return show(self.points(), self.computed_by) if show and self.finished else []
 
     def amdahl(self) -> AmdahlFit | None:
-        return amdahl_of(self.points()) if self.lesson.fits_amdahl else None
+        return amdahl_of(self.points(), self.cpus) if self.lesson.fits_amdahl else None
 
     def run_headless(
         self,

@@ -6,7 +6,7 @@ from app.lessons.lesson import SPEEDUP_CHART, Case, Lesson, factor, find, worker
 
 
 def cases(cpus: int, quick: bool) -> list[Case]:
-    tasks = 6 if quick else 40
+    tasks = 6 if quick else 64
     matrix = [Case("hash", "serial", 1, tasks)]
     for executor in ("thread", "process"):
         matrix += [Case("hash", executor, n, tasks) for n in worker_counts(cpus)]

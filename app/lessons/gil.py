@@ -6,7 +6,7 @@ from app.lessons.lesson import SPEEDUP_CHART, Case, Lesson, factor, find, worker
 
 
 def cases(cpus: int, quick: bool) -> list[Case]:
-    tasks = 8 if quick else 60
+    tasks = 8 if quick else 100
     matrix = [Case("primes", "serial", 1, tasks)]
     for executor in ("thread", "process"):
         matrix += [Case("primes", executor, n, tasks) for n in worker_counts(cpus)]

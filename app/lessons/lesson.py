@@ -161,10 +161,18 @@ def _all_ready_s(summary: RunSummary) -> float:
     return max((w.ready_s or 0.0 for w in summary.per_worker), default=0.0)
 
 
-def amdahl_of(points: Sequence[Point], executor: str = "process") -> AmdahlFit | None:
-    """Amdahl's law fitted to the speedups of one executor's points."""
+def amdahl_of(
+    points: Sequence[Point], cores: int | None = None, executor: str = "process"
+) -> AmdahlFit | None:
+    """Amdahl's law fitted to one executor's speedups, on at most `cores` workers.
+
+    Amdahl's law is about a serial part of the work; past one worker per core, workers only
+    take turns, and a fit over those points would blame the missing cores on the work.
+    """
     return fit_amdahl(
-        (p.case.workers, p.speedup) for p in points if p.case.executor == executor and p.speedup
+        (p.case.workers, p.speedup)
+        for p in points
+        if p.case.executor == executor and p.speedup and (cores is None or p.case.workers <= cores)
     )
 
 

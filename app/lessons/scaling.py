@@ -6,7 +6,7 @@ from app.lessons.lesson import SPEEDUP_CHART, Case, Lesson, amdahl_of, factor
 
 
 def cases(cpus: int, quick: bool) -> list[Case]:
-    tasks = 8 if quick else 60
+    tasks = 8 if quick else 120
     return [Case("primes", "process", n, tasks) for n in range(1, 2 * cpus + 1)]
 
 
@@ -16,14 +16,18 @@ def conclude(points) -> str:
         return "Not enough runs finished to see how it scales."
     said = ", ".join(f"{p.case.workers}: {factor(p)}" for p in measured)
     text = f"Speedup by workers: {said}."
-    fit = amdahl_of(points)
+    # The matrix goes to twice the CPU count: Amdahl's law is fitted up to one worker a core.
+    cores = max(p.case.workers for p in points) // 2 or 1
+    fit = amdahl_of(points, cores)
     if fit is not None:
-        text += f" Amdahl's law fitted: {fit.describe()}."
-    best = max(measured, key=lambda p: p.speedup)
-    if best.case.workers < max(p.case.workers for p in measured):
+        text += f" Amdahl's law fitted to 1 to {cores} workers: {fit.describe()}."
+    best = max(p.speedup for p in measured)
+    # Where it stops gaining: the fewest workers within 10 % of the best speedup.
+    enough = min(p.case.workers for p in measured if p.speedup >= 0.9 * best)
+    if enough < max(p.case.workers for p in measured):
         text += (
-            f" Past {best.case.workers} workers it stops gaining: there are no more cores to "
-            "run on, and more workers only take turns."
+            f" Past {enough} workers it stops gaining: there are no more cores to run on, and "
+            "more workers only take turns."
         )
     return text
 
