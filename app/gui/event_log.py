@@ -159,11 +159,9 @@ class EventLog(QWidget):
             return
         hidden = self._failures_this_run - MAX_FAILURES_SHOWN
         text = f"... and {hidden:,} more failed task(s), counted but not listed"
-        if self._failures_hidden_item is None or self.list.row(self._failures_hidden_item) < 0:
-            self._failures_hidden_item = self.add(text, "failed")
-        else:
-            self._failures_hidden_item.setText(text)
-            self._failures_hidden_item.setData(DETAIL_ROLE, text)
+        self._failures_hidden_item = self._keep_up_to_date(
+            self._failures_hidden_item, text, "failed"
+        )
 
     def _add_start(self, event: WorkerStarted) -> None:
         # With 64 workers, 64 lines would push everything else out of sight: the first few
@@ -174,11 +172,17 @@ class EventLog(QWidget):
             return
         more = self._starts_this_run - MAX_STARTS_SHOWN
         text = f"{event.at:6.2f} s  ... and {more} more worker(s) started, the last {event.name}"
-        if self._starts_item is None or self.list.row(self._starts_item) < 0:
-            self._starts_item = self.add(text, "started")
-        else:
-            self._starts_item.setText(text)
-            self._starts_item.setData(DETAIL_ROLE, text)
+        self._starts_item = self._keep_up_to_date(self._starts_item, text, "started")
+
+    def _keep_up_to_date(
+        self, item: QListWidgetItem | None, text: str, kind: str
+    ) -> QListWidgetItem:
+        """One line that counts what is not listed: added once, then rewritten in place."""
+        if item is None or self.list.row(item) < 0:
+            return self.add(text, kind)
+        item.setText(text)
+        item.setData(DETAIL_ROLE, text)
+        return item
 
     def _show_detail(self, current: QListWidgetItem | None, _previous: object) -> None:
         self.detail.setVisible(current is not None)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from app.lessons.lesson import SPEEDUP_CHART, Case, Lesson, factor, find, worker_counts
+from app.lessons.lesson import (
+    SPEEDUP_CHART,
+    Case,
+    Lesson,
+    factor,
+    find,
+    serial_threads_and_processes,
+)
 
 
 def cases(cpus: int, quick: bool) -> list[Case]:
-    tasks = 6 if quick else 64
-    matrix = [Case("hash", "serial", 1, tasks)]
-    for executor in ("thread", "process"):
-        matrix += [Case("hash", executor, n, tasks) for n in worker_counts(cpus)]
-    return matrix
+    return serial_threads_and_processes("hash", 6 if quick else 64, cpus)
 
 
 def conclude(points) -> str:

@@ -115,6 +115,14 @@ def worker_counts(cpus: int, most: int = 4) -> tuple[int, ...]:
     return tuple(counts)
 
 
+def serial_threads_and_processes(workload: str, tasks: int, cpus: int) -> list[Case]:
+    """Serial, then threads and processes at 1, 2, 4 ... workers: the GIL's matrix."""
+    matrix = [Case(workload, "serial", 1, tasks)]
+    for executor in ("thread", "process"):
+        matrix += [Case(workload, executor, n, tasks) for n in worker_counts(cpus)]
+    return matrix
+
+
 def measure(cases: Sequence[Case], runs: Sequence[tuple[Case, RunSummary]]) -> list[Point]:
     """Points from finished runs: a case's median wall time, and its speedup against a serial
     run of the same job if the lesson has one, else against 1 worker of the same executor."""
