@@ -387,7 +387,13 @@ def warn_about_oversubscription(workload: str, backend, workers: int) -> None:
     )
 
 
-def _config(args: argparse.Namespace, executor: str, workers: int):
+def _config(
+    args: argparse.Namespace,
+    executor: str,
+    workers: int,
+    chunksize: int | None = None,
+    start_method: str | None = None,
+):
     from app.engine.config import ConfigError, RunConfig, parse_int_list
 
     inputs = getattr(args, "inputs", None)
@@ -409,8 +415,10 @@ def _config(args: argparse.Namespace, executor: str, workers: int):
             inputs=parsed_inputs,
             executor=executor_named(executor).name,
             workers=workers,
-            chunksize=_whole_number(args.chunksize, "--chunksize"),
-            start_method=_start_method(args.start_method),
+            chunksize=_whole_number(args.chunksize, "--chunksize")
+            if chunksize is None
+            else chunksize,
+            start_method=_start_method(start_method or args.start_method),
         )
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
@@ -575,18 +583,33 @@ def format_summary(summary) -> str:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from app.engine.config import parse_int_list
+    from app.engine.config import DEFAULT_START_METHOD, parse_int_list
 
     try:
         worker_counts = parse_int_list(args.workers, "--workers", "1,2,4")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    executors = [executor_named(name).name for name in args.executor.split(",")]
-    # Each setting once: serial is one worker whatever --workers says, so `serial` with
-    # `--workers 1,2` would otherwise run the same serial job twice.
+    executors = [executor_named(name) for name in args.executor.split(",")]
+    try:
+        chunksizes = parse_int_list(args.chunksize, "--chunksize", "1,10,0")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    methods = [_start_method(name) for name in args.start_method.split(",")]
+    # Each setting once: serial is one worker whatever --workers says, and threads and serial
+    # have no start method, so those would otherwise run the same job twice.
     configs = list(
         dict.fromkeys(
-            _config(args, executor, workers) for executor in executors for workers in worker_counts
+            _config(
+                args,
+                backend.name,
+                workers,
+                chunksize,
+                method if backend.uses_start_method else DEFAULT_START_METHOD,
+            )
+            for backend in executors
+            for workers in worker_counts
+            for chunksize in chunksizes
+            for method in methods
         )
     )
     most = max(configs, key=lambda config: (config.workers, config.executor == "process"))
@@ -594,6 +617,10 @@ def _sweep(args: argparse.Namespace) -> int:
     rows = []
     for config in configs:
         label = f"{config.executor} x{config.workers} "
+        if len(chunksizes) > 1:
+            label += f"chunksize {config.chunksize or 'auto'} "
+        if len(methods) > 1:
+            label += f"{config.start_method} "
         try:
             summary = _execute(config, show_progress=sys.stderr.isatty(), label=label)
         except StoppedEarly as stopped:
@@ -623,6 +650,8 @@ def _print_sweep(workload: str, runs: list, as_json: bool) -> None:
             {
                 "executor": summary.executor,
                 "workers": summary.workers,
+                "chunksize": summary.chunksize,
+                "start_method": summary.start_method,
                 "tasks": summary.tasks,
                 "completed": summary.completed,
                 "failed": summary.failed,
@@ -642,9 +671,14 @@ def _print_sweep(workload: str, runs: list, as_json: bool) -> None:
     with_serial = any(row["speedup_vs_serial"] is not None for row in table)
     against = "1 worker of the same kind" + (", and against serial" if with_serial else "")
     print(f"{workload}: {runs[0].tasks:,} tasks; speedup against {against}")
+    chunks = len({row["chunksize"] for row in table}) > 1  # columns only for what varies
+    methods = len({row["start_method"] for row in table}) > 1
     print(
-        f"  {'executor':<9} {'workers':>7} {'wall s':>8} {'tasks/s':>12} "
-        f"{'speedup':>15} {'efficiency':>10}" + (f" {'vs serial':>9}" if with_serial else "")
+        f"  {'executor':<9} {'workers':>7}"
+        + (f" {'chunksize':>9}" if chunks else "")
+        + (f" {'start':>10}" if methods else "")
+        + f" {'wall s':>8} {'tasks/s':>12} {'speedup':>15} {'efficiency':>10}"
+        + (f" {'vs serial':>9}" if with_serial else "")
     )
     for row in table:
         if row["speedup"] is None:
@@ -652,8 +686,10 @@ def _print_sweep(workload: str, runs: list, as_json: bool) -> None:
         else:
             gain, share = format_factor(row["speedup"], "x"), f"{row['efficiency']:.0%}"
         line = (
-            f"  {row['executor']:<9} {row['workers']:>7} {row['wall_s']:>8.3f} "
-            f"{row['throughput']:>12,.1f} {gain:>15} {share:>10}"
+            f"  {row['executor']:<9} {row['workers']:>7}"
+            + (f" {row['chunksize'] or 'auto':>9}" if chunks else "")
+            + (f" {row['start_method'] or '-':>10}" if methods else "")
+            + f" {row['wall_s']:>8.3f} {row['throughput']:>12,.1f} {gain:>15} {share:>10}"
         )
         if with_serial:
             serial = row["speedup_vs_serial"]

@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 from app import cli
+from app.engine import available_start_methods
 from tests.conftest import worker_children
 
 REQUIRED_KEYS = {
@@ -465,3 +466,23 @@ def test_sigterm_prints_the_partial_summary_then_exits_143():
     )
     assert completed + failed + cancelled == 400 and cancelled > 0
     assert "terminated" in err and "Traceback" not in err
+
+
+@pytest.mark.timeout(120)
+def test_sweep_takes_chunksizes_and_start_methods_as_axes_and_compares_like_with_like():
+    methods = [m for m in ("spawn", "fork") if m in available_start_methods()]
+    done = run_cli(
+        "sweep", "--workload", "primes", "--tasks", "8", "--workers", "1,2",
+        "--chunksize", "1,0", "--start-method", ",".join(methods), "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    assert len(rows) == 2 * 2 * len(methods)
+    assert {(r["workers"], r["chunksize"], r["start_method"]) for r in rows} == {
+        (w, c, m) for w in (1, 2) for c in (1, 0) for m in methods
+    }
+    assert all(r["completed"] == r["tasks"] for r in rows)
+    ones = {(r["chunksize"], r["start_method"]): r for r in rows if r["workers"] == 1}
+    for row in rows:  # each is measured against the 1-worker run of its own settings
+        one = ones[(row["chunksize"], row["start_method"])]
+        assert row["speedup"] == pytest.approx(one["wall_s"] / row["wall_s"])

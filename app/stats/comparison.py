@@ -1,9 +1,10 @@
 """How finished runs compare: speedup and efficiency against a fair baseline, one set of rules.
 
 The history table, the sweep and the lessons all ask the same question, so they all ask here.
-A run is compared with a complete 1-worker run of the same executor doing the same job (same
-workload, same inputs or task count), and also with a serial run of the same job when there is
-one. A run without such a baseline says so; it never gets a made-up 1.00x.
+A run is compared with a complete 1-worker run of the same executor, start method and
+chunksize doing the same job (same workload, same inputs or task count), and also with a serial
+run of the same job when there is one. A run without such a baseline says so; it never gets a
+made-up 1.00x.
 
 A run keeps the figures it was measured with: its baseline is the latest one there was when it
 was added, or, if there was none yet, the first one that comes after. A later baseline changes
@@ -138,7 +139,7 @@ class Comparisons:
         item = Comparison(run, job)
         changed: list[int] = []
         if why_not_comparable(run) is None:
-            kind = (run.executor, job)
+            kind = _kind(run, job)
             if run.workers == 1:
                 self._one_worker[kind] = run
             if run.executor == "serial":
@@ -155,7 +156,7 @@ class Comparisons:
 
     def _measured(self, item: Comparison) -> Comparison:
         run = item.run
-        one = self._one_worker.get((run.executor, item.job))
+        one = self._one_worker.get(_kind(run, item.job))
         serial = self._serial.get(item.job)
         return replace(
             item,
@@ -190,6 +191,11 @@ class Comparisons:
                     del table[key]
         del self._items[:dropped]
         return dropped
+
+
+def _kind(run: RunSummary, job: Job) -> tuple:
+    """What a 1-worker baseline must share with a run: executor, start method, chunksize, job."""
+    return run.executor, run.start_method, run.chunksize, job
 
 
 def compare(runs: Iterable[RunSummary]) -> list[Comparison]:
