@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from app.lessons.lesson import (
+    NOT_ENOUGH_TO_COMPARE,
     SPEEDUP_CHART,
     Case,
     Lesson,
     factor,
-    find,
     serial_threads_and_processes,
+    threads_and_processes,
 )
 
 
@@ -17,10 +18,10 @@ def cases(cpus: int, quick: bool) -> list[Case]:
 
 
 def conclude(points) -> str:
-    threads = find(points, "thread", 2) or find(points, "thread")
-    processes = find(points, "process", 2) or find(points, "process")
-    if threads is None or processes is None or threads.speedup is None:
-        return "Not enough runs finished to compare threads with processes."
+    pair = threads_and_processes(points)
+    if pair is None:
+        return NOT_ENOUGH_TO_COMPARE
+    threads, processes = pair
     said = (
         f"{threads.case.label} ran {factor(threads)} as fast as serial; "
         f"{processes.case.label} {factor(processes)}."

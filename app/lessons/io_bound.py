@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from app.lessons.lesson import SPEEDUP_CHART, Case, Lesson, factor, find, worker_counts
+from app.lessons.lesson import (
+    NOT_ENOUGH_TO_COMPARE,
+    SPEEDUP_CHART,
+    Case,
+    Lesson,
+    factor,
+    find,
+    worker_counts,
+)
 from app.stats.numbers import format_duration
 
 
@@ -18,7 +26,7 @@ def cases(cpus: int, quick: bool) -> list[Case]:
 def conclude(points) -> str:
     threads, processes = find(points, "thread"), find(points, "process")
     if threads is None or processes is None or threads.speedup is None:
-        return "Not enough runs finished to compare threads with processes."
+        return NOT_ENOUGH_TO_COMPARE
     said = (
         f"{threads.case.label} ran {factor(threads)} as fast as 1 thread; "
         f"{processes.case.label} {factor(processes)} as fast as 1 process."

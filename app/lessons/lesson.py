@@ -123,6 +123,19 @@ def serial_threads_and_processes(workload: str, tasks: int, cpus: int) -> list[C
     return matrix
 
 
+NOT_ENOUGH_TO_COMPARE = "Not enough runs finished to compare threads with processes."
+
+
+def threads_and_processes(points: Sequence[Point]) -> tuple[Point, Point] | None:
+    """The thread and the process points to compare: at 2 workers, or the most there are;
+    None unless both ran and the threads' point has a baseline."""
+    threads = find(points, "thread", 2) or find(points, "thread")
+    processes = find(points, "process", 2) or find(points, "process")
+    if threads is None or processes is None or threads.speedup is None:
+        return None
+    return threads, processes
+
+
 def measure(cases: Sequence[Case], runs: Sequence[tuple[Case, RunSummary]]) -> list[Point]:
     """Points from finished runs: a case's median wall time, and its speedup against a serial
     run of the same job if the lesson has one, else against 1 worker of the same executor."""
