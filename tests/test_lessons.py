@@ -127,3 +127,15 @@ def test_every_lesson_runs_headless_quick_and_ends_with_a_conclusion():
         assert len(runner.points()) == len(runner.cases)
         assert "Not enough" not in runner.conclusion()
     assert wait_for_no_children() == []
+
+
+def test_the_gil_conclusion_blames_start_up_when_runs_are_too_short():
+    cases = LESSONS["gil"].cases(2)
+    slow_start = WorkerSummary("1", 1, "W-1", 8, 0, 0.2, 1.0, 0.5, 0.3)
+    runs = [
+        (case, summary(case, 0.5, per_worker=(slow_start,)) if case.executor == "process"
+         else summary(case, 0.5))
+        for case in cases
+    ]  # fmt: skip
+    text = LESSONS["gil"].conclude(measure(cases, runs))
+    assert "Starting the workers took 0.30 s of the 0.50 s run" in text

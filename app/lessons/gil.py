@@ -9,6 +9,7 @@ from app.lessons.lesson import (
     Lesson,
     factor,
     serial_threads_and_processes,
+    startup_dominates,
     threads_and_processes,
 )
 
@@ -32,6 +33,8 @@ def conclude(points) -> str:
             "free-threaded build)."
         )
     if processes.speedup is not None and processes.speedup < 1.3:
+        if note := startup_dominates(processes):
+            return f"{said} {note}"
         return said + (
             " Processes did not help either: this computer may have only one free core, or "
             "be busy with other work."

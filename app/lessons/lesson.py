@@ -19,6 +19,7 @@ from app.engine.config import DEFAULT_START_METHOD, RunConfig
 from app.engine.records import RunSummary
 from app.stats.amdahl import AmdahlFit, fit_amdahl
 from app.stats.comparison import format_factor
+from app.stats.numbers import format_duration
 from app.stats.repeats import Repeated, repeated
 
 SPEEDUP_CHART = "speedup"  # speedup against serial by workers, a line per executor
@@ -134,6 +135,18 @@ def threads_and_processes(points: Sequence[Point]) -> tuple[Point, Point] | None
     if threads is None or processes is None or threads.speedup is None:
         return None
     return threads, processes
+
+
+def startup_dominates(point: Point) -> str | None:
+    """A sentence if starting the workers took a large part of this point's run, which then
+    says more about start-up than about the work; None otherwise."""
+    wall, startup = point.wall.median, point.startup.median
+    if wall <= 0 or startup < 0.3 * wall:
+        return None
+    return (
+        f"Starting the workers took {format_duration(startup)} of the "
+        f"{format_duration(wall)} run: these runs are too short to show the work itself."
+    )
 
 
 def measure(cases: Sequence[Case], runs: Sequence[tuple[Case, RunSummary]]) -> list[Point]:
