@@ -29,6 +29,14 @@ def worker_label(worker: WorkerView) -> str:
     return f"{worker.name} · pid {worker.pid}"
 
 
+def short_worker_label(worker: WorkerView) -> str:
+    """A worker in a few characters: its pid, or for a thread (its process's threads share
+    one pid) its thread's name."""
+    if ":" in worker.worker:  # the engine keys threads "pid:thread-id"
+        return worker.name.removesuffix(" (worker)")
+    return f"pid {worker.pid}"
+
+
 def format_tick(value: float, spacing: float) -> str:
     """A tick label short enough for a projector: '2.0 M', '15 k', '0.25', never '2e+06'.
 

@@ -15,7 +15,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
 
-from app.gui.charts.common import ChartPanel, nice_ceiling, row_range, worker_label
+from app.gui.charts.common import (
+    ChartPanel,
+    nice_ceiling,
+    row_range,
+    short_worker_label,
+    worker_label,
+)
 from app.gui.theme import scaled_font, worker_brush
 from app.stats import EMPTY, Snapshot, WorkerView, format_rate
 
@@ -156,7 +162,7 @@ class ThroughputBarsChart(ChartPanel):
 
 
 def _label_text(worker: WorkerView, rate: float, final: bool, above: bool) -> str:
-    name = worker_label(worker) if above else f"pid {worker.pid}"
+    name = worker_label(worker) if above else short_worker_label(worker)
     return f"{name}:  {_state(worker, rate, final)}"
 
 

@@ -23,7 +23,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 
 from app.engine.records import Segment
-from app.gui.charts.common import WIDEST_WORKER_NAME, ChartPanel, nice_ceiling, row_range
+from app.gui.charts.common import (
+    WIDEST_WORKER_NAME,
+    ChartPanel,
+    nice_ceiling,
+    row_range,
+    short_worker_label,
+)
 from app.gui.theme import (
     DEATH_COLOUR,
     FAILED_COLOUR,
@@ -250,7 +256,9 @@ class TimelineChart(ChartPanel):
         if two_lines:
             ticks = [(lane, f"{w.name}\npid {w.pid}") for lane, w in enumerate(workers)]
         else:
-            ticks = [(lane, f"pid {w.pid}") for lane, w in enumerate(workers) if lane % every == 0]
+            ticks = [
+                (lane, short_worker_label(w)) for lane, w in enumerate(workers) if lane % every == 0
+            ]
         self.plot.getAxis("left").setTicks([ticks])
         self.death_marks.setSize(self._mark_size())
 
