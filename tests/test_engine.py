@@ -451,3 +451,17 @@ def test_a_short_list_of_tiny_tasks_waits_for_every_worker_then_goes_one_chunk_a
     supervisor.ledger, supervisor.t0 = _FakeLedger(1), time.perf_counter() - 10
     supervisor._per_task_s = None
     assert supervisor._short_list_limit(4) == 1  # a worker that never came: go on anyway
+
+
+def test_a_run_until_stop_over_a_short_list_keeps_its_full_window():
+    from app.engine.supervisor import Supervisor
+
+    config = RunConfig(workload="power", inputs=(4, 2, 3), workers=2, until_stopped=True)
+    supervisor = Supervisor(config, config.func, _FakeLedger(2))
+    supervisor.t0 = time.perf_counter()
+    supervisor._per_task_s = 1e-6  # tiny tasks: a short list would go one chunk at a time
+    assert supervisor._in_flight_limit() == supervisor.window
+    short = RunConfig(workload="power", inputs=(4, 2, 3), workers=2)
+    supervisor = Supervisor(short, short.func, _FakeLedger(2))
+    supervisor._per_task_s = 1e-6
+    assert supervisor._in_flight_limit() == 1

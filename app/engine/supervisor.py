@@ -170,11 +170,7 @@ class Supervisor:
                     if not self._recover(dead):
                         return
                     continue
-            # Until one chunk has been timed, sizes are guesses: one small chunk per worker.
-            measured = self.config.chunksize or self._per_task_s is not None
-            limit = self.window if measured else self.config.workers
-            if self._map_chunksize == 1:  # a short list, as the tutorial's 8 inputs
-                limit = self._short_list_limit(limit)
+            limit = self._in_flight_limit()
             while self._pending_count and len(self._in_flight) < limit:
                 self._submit()
             self._handle_control(TICK_S if limit else 0.005)  # waiting for hellos: look often
@@ -191,6 +187,16 @@ class Supervisor:
         self.channel = self.backend.open()
         self.workers = self.backend.processes()
         self.channel_ready.set()
+
+    def _in_flight_limit(self) -> int:
+        """How many chunks may be in flight now."""
+        # Until one chunk has been timed, sizes are guesses: one small chunk per worker.
+        measured = self.config.chunksize or self._per_task_s is not None
+        limit = self.window if measured else self.config.workers
+        # A short list, as the tutorial's 8 inputs; a run until Stop is never short.
+        if self._map_chunksize == 1 and not self.config.until_stopped:
+            limit = self._short_list_limit(limit)
+        return limit
 
     def _short_list_limit(self, limit: int) -> int:
         """How many chunks a short list (under four tasks a worker) keeps in flight.

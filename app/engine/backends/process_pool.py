@@ -20,6 +20,7 @@ import time
 
 from app.engine import procinfo, spawning
 from app.engine.backends import Backend
+from app.engine.messages import ChunkError
 from app.engine.worker import init_process_worker, run_chunk_in_process
 
 
@@ -109,9 +110,7 @@ class ProcessPoolBackend(Backend):
 BACKEND = ProcessPoolBackend
 
 
-def _chunk_error(chunk_id: int, exc: BaseException):
-    from app.engine.messages import ChunkError
-
+def _chunk_error(chunk_id: int, exc: BaseException) -> ChunkError:
     return ChunkError(chunk_id, type(exc).__qualname__, str(exc))
 
 
