@@ -17,33 +17,13 @@ import argparse
 import multiprocessing
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.engine import Run, RunConfig  # noqa: E402
+from timing import bare_pool_map, engine  # noqa: E402  (benchmarks/timing.py, beside this)
+
 from app.workloads import WORKLOADS  # noqa: E402
-
-
-def bare_pool_map(func, inputs: list, workers: int, chunksize: int, method: str) -> float:
-    began = time.perf_counter()
-    with multiprocessing.get_context(method).Pool(workers) as pool:
-        results = pool.map(func, inputs, chunksize=chunksize)
-    elapsed = time.perf_counter() - began
-    assert len(results) == len(inputs)
-    return elapsed
-
-
-def engine(workload: str, inputs: list, workers: int, chunksize: int, method: str) -> float:
-    began = time.perf_counter()
-    run = Run(RunConfig(workload=workload, inputs=tuple(inputs), workers=workers,
-                        chunksize=chunksize, start_method=method))  # fmt: skip
-    run.start()
-    summary = run.wait(timeout=600)
-    elapsed = time.perf_counter() - began
-    assert summary.completed == len(inputs) and summary.failed == 0, summary
-    return elapsed
 
 
 def main() -> int:
@@ -61,10 +41,10 @@ def main() -> int:
     cases = {}
     for size in sizes:
         cases[f"bare Pool.map chunksize {size}"] = lambda size=size: bare_pool_map(
-            workload.func, inputs, args.workers, size, args.start_method
+            args.workload, inputs, args.workers, args.start_method, chunksize=size
         )
         cases[f"engine chunksize {size}"] = lambda size=size: engine(
-            args.workload, inputs, args.workers, size, args.start_method
+            args.workload, inputs, args.workers, args.start_method, chunksize=size
         )
     times: dict[str, list[float]] = {name: [] for name in cases}
     names = list(cases)

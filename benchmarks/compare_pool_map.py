@@ -20,42 +20,14 @@ import json
 import multiprocessing
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.engine import Run, RunConfig  # noqa: E402
+from timing import bare_pool_map, engine  # noqa: E402  (benchmarks/timing.py, beside this)
+
 from app.workloads import WORKLOADS  # noqa: E402
-
-
-def bare_pool_map(workload: str, inputs: list, workers: int, start_method: str) -> float:
-    func = WORKLOADS[workload].func
-    began = time.perf_counter()
-    with multiprocessing.get_context(start_method).Pool(workers) as pool:
-        results = pool.map(func, inputs)
-    elapsed = time.perf_counter() - began
-    assert len(results) == len(inputs)
-    return elapsed
-
-
-def engine(workload: str, inputs: list, workers: int, start_method: str, executor: str) -> float:
-    began = time.perf_counter()
-    run = Run(
-        RunConfig(
-            workload=workload,
-            inputs=tuple(inputs),
-            workers=workers,
-            executor=executor,
-            start_method=start_method,
-        )
-    )
-    run.start()
-    summary = run.wait(timeout=600)
-    elapsed = time.perf_counter() - began
-    assert summary.completed == len(inputs) and summary.failed == 0, summary
-    return elapsed
 
 
 def main() -> int:
@@ -73,12 +45,12 @@ def main() -> int:
     method = args.start_method
     cases: dict[str, Callable[[], float]] = {
         "bare Pool.map primes x2": lambda: bare_pool_map("primes", primes, 2, method),
-        "engine primes process x2": lambda: engine("primes", primes, 2, method, "process"),
-        "engine primes process x1": lambda: engine("primes", primes, 1, method, "process"),
+        "engine primes process x2": lambda: engine("primes", primes, 2, method),
+        "engine primes process x1": lambda: engine("primes", primes, 1, method),
         "engine primes thread x1": lambda: engine("primes", primes, 1, method, "thread"),
         "engine primes thread x2": lambda: engine("primes", primes, 2, method, "thread"),
         "bare Pool.map power x2": lambda: bare_pool_map("power", power, 2, method),
-        "engine power process x2": lambda: engine("power", power, 2, method, "process"),
+        "engine power process x2": lambda: engine("power", power, 2, method),
     }
     times: dict[str, list[float]] = {name: [] for name in cases}
     names = list(cases)
