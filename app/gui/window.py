@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +38,7 @@ from app.gui.controls import WORKER_NICENESS, ControlPanel
 from app.gui.event_log import EventLog
 from app.gui.history import HistoryTable
 from app.gui.lesson_driver import LessonDriver
+from app.gui.panels import PANELS, Panel
 from app.gui.settings import SettingsStore
 from app.gui.status_panel import StatusPanel
 from app.stats import RunStats, format_duration, format_rate
@@ -67,6 +69,7 @@ class MainWindow(QMainWindow):
         self.timeline_chart = named["timeline"]
         self.event_log = EventLog()
         self.history = HistoryTable()
+        self.panels: list[Panel] = [panel_class() for panel_class in PANELS]
         self.lessons = LessonDriver(self)
         self._build_layout()
         self._build_menus()
@@ -95,6 +98,12 @@ class MainWindow(QMainWindow):
         )  # how long each tick took, for the self-test
         self._sync_buttons()
         self._restore_geometry()
+        for panel in self.panels:
+            panel.attach(self)
+
+    def panel(self, name: str) -> Panel:
+        """The panel with this name: window.panel("code")."""
+        return next(panel for panel in self.panels if panel.name == name)
 
     # ------------------------------------------------------------------ layout
 
@@ -110,7 +119,13 @@ class MainWindow(QMainWindow):
         for row in self._chart_rows:
             self._right_splitter.addWidget(row)
             self._right_splitter.setStretchFactor(self._right_splitter.count() - 1, 4)
-        self._right_splitter.addWidget(self.history)
+        self.tabs = QTabWidget()  # the history, then one tab per panel
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.history, "History")
+        for panel in self.panels:
+            self.tabs.addTab(panel, panel.title)
+        self.tabs.tabBar().setVisible(self.tabs.count() > 1)
+        self._right_splitter.addWidget(self.tabs)
         self._right_splitter.setStretchFactor(self._right_splitter.count() - 1, 2)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -222,6 +237,8 @@ class MainWindow(QMainWindow):
         if warning := self.controls.oversubscription_note(config):
             self.event_log.add(warning, "user")
         self.controller.start(config)
+        for panel in self.panels:
+            panel.run_started(config)
         self.status.show_state(f"Running: {describe_config(config)}")
         self._sync_buttons()
         self._timer.start()
@@ -270,6 +287,8 @@ class MainWindow(QMainWindow):
         self.status.show(frame.books)
         for chart in frame.charts:
             chart.draw(frame.snapshot)
+        for panel in self.panels:
+            panel.observe(frame)
         if frame.first_data:
             self.chart_data_shown.emit()
         if frame.finished is not None:
@@ -300,6 +319,8 @@ class MainWindow(QMainWindow):
                 f"{format_duration(summary.wall_s)} ({format_rate(summary.throughput)})"
             )
         self._sync_buttons()
+        for panel in self.panels:
+            panel.run_finished(summary)
         self.run_finished.emit(summary)
 
     # ------------------------------------------------------------------ the rest

@@ -1,0 +1,39 @@
+"""Panels: the tabs below the charts, beside the run history. One module each.
+
+A panel is a widget with a `title` for its tab. The window makes one of each class in `PANELS`,
+calls `attach(window)` once (to connect to the controls or the menus it needs), and then tells
+every panel what happens: `run_started(config)`, `observe(frame)` once per tick with the
+controller's `Frame`, and `run_finished(summary)`. Every hook is optional and must return at
+once: the GUI thread never waits. A new panel is a new module and one line in `PANELS`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from PySide6.QtWidgets import QWidget
+
+
+class Panel(QWidget):
+    """One tab below the charts. Override the hooks it needs."""
+
+    name: ClassVar[str]  # short key: window.panel("code")
+    title: ClassVar[str]  # the tab's text: "Code"
+
+    def attach(self, window) -> None:
+        """Called once, after the window is built."""
+
+    def run_started(self, config) -> None:
+        """A run (the Start button's or a lesson's case) has started with this RunConfig."""
+
+    def observe(self, frame) -> None:
+        """One tick of the running run: an `app.control.run_controller.Frame`."""
+
+    def run_finished(self, summary) -> None:
+        """The run ended with this RunSummary."""
+
+
+# Every panel, in tab order after the history.
+PANELS: tuple[type[Panel], ...] = ()
+
+__all__ = ["PANELS", "Panel"]
