@@ -151,7 +151,10 @@ class MainWindow(QMainWindow):
         return (self._main_splitter, self._right_splitter, *rows)
 
     def _build_menus(self) -> None:
+        # File and View start empty: panels and features add their actions in `attach`.
+        self.file_menu = self.menuBar().addMenu("&File")
         run_menu = self.menuBar().addMenu("&Run")
+        self.view_menu = self.menuBar().addMenu("&View")
         self.start_action = QAction("&Start", self, shortcut=QKeySequence("Ctrl+R"))
         self.stop_action = QAction("S&top", self, shortcut=QKeySequence(Qt.Key.Key_Escape))
         self.kill_action = QAction("&Kill a worker", self, shortcut=QKeySequence("Ctrl+K"))
@@ -162,8 +165,7 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         for action in (self.start_action, self.stop_action, self.kill_action):
             run_menu.addAction(action)
-        run_menu.addSeparator()
-        run_menu.addAction(self.quit_action)
+        self.file_menu.addAction(self.quit_action)  # stays last: features insert above it
         self.lessons.add_menu(self.menuBar())
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("&About", self)
