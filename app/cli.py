@@ -161,12 +161,14 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "--json, otherwise as a line `results: [...]` after the summary",
     )
 
+    from app import cli_export, cli_lessons
+
+    cli_export.add_options(run)
+
     sweep = commands.add_parser("sweep", help="the same job at several settings: speedup table")
     add_job_options(sweep)
     sweep.add_argument("--workers", default="1,2", help="worker counts, e.g. 1,2,4")
     sweep.add_argument("--executor", default="process", help=f"comma-separated, from: {executors}")
-
-    from app import cli_lessons
 
     cli_lessons.add_parser(commands)
 
@@ -424,8 +426,9 @@ def _config(
         raise UsageError(str(exc)) from None
 
 
-def _execute(config, show_progress: bool, label: str = ""):
-    """Run one job to the end, printing progress and events on stderr; Ctrl+C stops it."""
+def _execute(config, show_progress: bool, label: str = "", observe=None):
+    """Run one job to the end, printing progress and events on stderr; Ctrl+C stops it.
+    `observe`, if given, is called with every record (to save them: `--trace`, `--csv`)."""
     from app.engine import Run
     from app.engine.records import PoolRestarted, TaskFailed, WorkerDied, WorkerStuck
 
@@ -436,6 +439,8 @@ def _execute(config, show_progress: bool, label: str = ""):
     try:
         while not run.finished:
             for event in run.poll(timeout=0.05, budget_s=0.1):
+                if observe is not None:
+                    observe(event)
                 if isinstance(event, WorkerStuck):
                     _clear_line(show_progress)
                     print(f"worker {event.name} is stuck: {event.reason}", file=sys.stderr)
@@ -518,13 +523,21 @@ def _clear_line(show_progress: bool) -> None:
 def _run(args: argparse.Namespace) -> int:
     config = _config(args, args.executor, _whole_number(args.workers, "--workers"))
     warn_about_oversubscription(config.workload, executor_named(config.executor), config.workers)
+    from app import cli_export
+
+    log = cli_export.prepare(args, config, UsageError)  # --trace, --csv: checked before running
     try:
-        summary = _execute(config, show_progress=sys.stderr.isatty())
+        summary = _execute(config, sys.stderr.isatty(), observe=log and log.add)
     except StoppedEarly as stopped:
         if stopped.summary is not None:  # what got done before the stop, books exact
             _print_run(stopped.summary, as_json=args.json, results=args.results)
+            if problem := cli_export.save(args, log, stopped.summary, _program):
+                print(f"{_program}: error: {problem}", file=sys.stderr)
         raise stopped.interrupt from None
     _print_run(summary, as_json=args.json, results=args.results)
+    if problem := cli_export.save(args, log, summary, _program):
+        print(f"{_program}: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     if summary.error:
         print(f"{_program}: {summary.error}", file=sys.stderr)
         return EXIT_FAILED
