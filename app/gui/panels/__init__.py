@@ -33,7 +33,10 @@ class Panel(QWidget):
         """The run ended with this RunSummary."""
 
 
+# Each panel's module imports `Panel` from here, so the panels are imported after it.
+from app.gui.panels.export import ExportPanel  # noqa: E402
+
 # Every panel, in tab order after the history.
-PANELS: tuple[type[Panel], ...] = ()
+PANELS: tuple[type[Panel], ...] = (ExportPanel,)
 
 __all__ = ["PANELS", "Panel"]
