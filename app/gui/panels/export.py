@@ -47,7 +47,7 @@ from app.stats.tables import (
 from app.stats.trace import write_trace
 
 PERFETTO = "https://ui.perfetto.dev"
-CAPTION = "Save what you ran. A trace opens at ui.perfetto.dev, every task in it."
+CAPTION = "Save what you ran. A trace opens at ui.perfetto.dev."
 FILTERS = {
     "csv": "CSV files (*.csv)",
     "json": "JSON files (*.json)",
