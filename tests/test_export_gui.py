@@ -105,6 +105,21 @@ def test_a_thread_run_exports_a_thread_track_per_thread(qtbot, window, tmp_path)
 
 
 @pytest.mark.timeout(120)
+def test_the_current_run_can_be_exported_while_it_goes(qtbot, window, tmp_path):
+    panel = window.panel("export")
+    window.start_config(RunConfig(workload="sleep", tasks=40, workers=2))
+    qtbot.waitUntil(lambda: len(panel.log.blocks) >= 3, timeout=30_000)
+    save(qtbot, panel, panel.export_trace, str(tmp_path / "so-far.json"))
+    assert window.running  # the run is still going
+    trace = json.loads((tmp_path / "so-far.json").read_text())
+    assert trace_problems(trace, trace["otherData"]["run_s"] * 1e6) == []
+    assert "completed" not in trace["otherData"]  # no summary yet: the run had not ended
+    assert 3 <= sum(e["args"]["count"] for e in trace["traceEvents"] if e["ph"] == "X") < 40
+    with qtbot.waitSignal(window.run_finished, timeout=60_000):
+        window.stop_run()
+
+
+@pytest.mark.timeout(120)
 def test_pictures_of_the_window_and_of_each_chart(qtbot, window, tmp_path):
     panel = window.panel("export")
     run_to_the_end(qtbot, window, RunConfig(workload="primes", tasks=8, workers=2))

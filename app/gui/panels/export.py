@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 import pyqtgraph.exporters as exporters
@@ -343,11 +344,14 @@ class ExportPanel(Panel):
             try:
                 done = write()
             except OSError as exc:
-                self._written.emit(_could_not(what, path, exc), False)
-            except Exception as exc:  # a bug: one line for people; the details are in the log
-                self._written.emit(f"Could not save {what}: {type(exc).__name__}: {exc}", False)
+                message, ok = _could_not(what, path, exc), False
+            except Exception as exc:  # a bug: one line for people, never a traceback
+                message, ok = f"Could not save {what}: {type(exc).__name__}: {exc}", False
             else:
-                self._written.emit(f"Saved {what} to {path}: {done}", True)
+                message, ok = f"Saved {what} to {path}: {done}", True
+            # If the window closed while the file was written, there is no one left to tell.
+            with suppress(RuntimeError):
+                self._written.emit(message, ok)
 
         # Not a daemon: quitting waits for a file being written, rather than cutting it short.
         thread = threading.Thread(target=work, name="export-writer")
