@@ -399,6 +399,9 @@ def _save_svg(chart, path: str) -> str:
     generator.setSize(scene_rect.size().toSize())
     generator.setViewBox(QRectF(0, 0, scene_rect.width(), scene_rect.height()))
     generator.setTitle(chart_title(chart))
+    # Fonts are sized in points: at the screen's dots per inch they take the room they take
+    # on screen (QSvgGenerator's own default is 72, which shrinks the text against the plot).
+    generator.setResolution(chart.plot_widget.logicalDpiX())
     painter = QPainter(generator)
     try:
         target = QRectF(0, 0, scene_rect.width(), scene_rect.height())
