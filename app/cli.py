@@ -161,14 +161,16 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "--json, otherwise as a line `results: [...]` after the summary",
     )
 
-    from app import cli_export, cli_lessons
+    from app import cli_export
 
-    cli_export.add_options(run)
+    cli_export.add_options(run)  # --trace, --csv
 
     sweep = commands.add_parser("sweep", help="the same job at several settings: speedup table")
     add_job_options(sweep)
     sweep.add_argument("--workers", default="1,2", help="worker counts, e.g. 1,2,4")
     sweep.add_argument("--executor", default="process", help=f"comma-separated, from: {executors}")
+
+    from app import cli_lessons
 
     cli_lessons.add_parser(commands)
 
