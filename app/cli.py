@@ -524,12 +524,12 @@ def _clear_line(show_progress: bool) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     config = _config(args, args.executor, _whole_number(args.workers, "--workers"))
-    warn_about_oversubscription(config.workload, executor_named(config.executor), config.workers)
     from app import cli_export
 
     log = cli_export.prepare(args, config, UsageError)  # --trace, --csv: checked before running
+    warn_about_oversubscription(config.workload, executor_named(config.executor), config.workers)
     try:
-        summary = _execute(config, sys.stderr.isatty(), observe=log and log.add)
+        summary = _execute(config, show_progress=sys.stderr.isatty(), observe=log and log.add)
     except StoppedEarly as stopped:
         if stopped.summary is not None:  # what got done before the stop, books exact
             _print_run(stopped.summary, as_json=args.json, results=args.results)
