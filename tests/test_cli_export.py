@@ -60,7 +60,8 @@ def test_a_thread_run_from_the_command_line_traces_its_threads(tmp_path):
     ],
 )
 def test_a_bad_path_is_one_line_and_exit_2_before_anything_runs(tmp_path, option, path, complaint):
-    done = run_cli("run", "--workload", "primes", "--tasks", "4", option,
+    # More workers than CPUs would add a note: a bad path must come first, and alone.
+    done = run_cli("run", "--workload", "primes", "--tasks", "4", "--workers", "64", option,
                    path.format(tmp=tmp_path))  # fmt: skip
     assert done.returncode == 2
     assert done.stdout == ""  # no run, no summary
