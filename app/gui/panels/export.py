@@ -5,9 +5,10 @@ The panel keeps the current (or last) run's records in a `RunLog`, fed from ever
 (the first 100,000 blocks: tiny tasks come in blocks, so that is a long run; about 19 MB at
 most). File dialogs open with `open()`, not `exec()`: they return at once, so the window keeps
 ticking and drawing the run behind them. Tables and traces are written on a thread of their
-own from a copy of the records, so a long run's file never stalls the window; pictures are
-painted on the GUI thread (Qt paints nowhere else) and written by that thread too. A file that
-cannot be written gets one line in the event log and in the tab, never a traceback.
+own from a copy of the records, so a long run's file never stalls the window. Pictures are
+painted on the GUI thread (Qt paints nowhere else); a PNG is then written on a thread too, an
+SVG (a few KB) at once. A file that cannot be written gets one line in the event log and in
+the tab, never a traceback.
 
 Each export is a method that takes a path (`export_trace(path)`), which is what the menu calls
 once the dialog has a file name, and what tests call.
