@@ -88,7 +88,7 @@ def _docstring(config: RunConfig) -> str:
         chunks = "chunks sized by Pool.map"
     else:
         chunks = f"chunksize {config.chunksize}"
-    summary = f"What Multiprocessing Playground ran: {tasks} {how}, {chunks}."
+    summary = f"The same run as in Multiprocessing Playground: {tasks} {how}, {chunks}."
     if config.until_stopped:
         summary += " The playground sends them round after round until Stop; this is one round."
     lines = textwrap.wrap(summary, LINE_WIDTH - 3)

@@ -33,7 +33,10 @@ class Panel(QWidget):
         """The run ended with this RunSummary."""
 
 
-# Every panel, in tab order after the history.
-PANELS: tuple[type[Panel], ...] = ()
+# The panels' modules import Panel from here, so they are imported after it.
+from app.gui.panels.code import CodePanel  # noqa: E402
+
+# Every panel, in tab order after the history: one line each.
+PANELS: tuple[type[Panel], ...] = (CodePanel,)
 
 __all__ = ["PANELS", "Panel"]
