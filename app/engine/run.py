@@ -91,6 +91,16 @@ class Run:
     def summary(self) -> RunSummary | None:
         return self._summary
 
+    def results_in(self, indices: range) -> list:
+        """The results of these tasks as the books hold them now, in input order: None for a
+        task whose result is not in (or that failed), and for every task of a run until Stop,
+        which keeps none. A Segment says which indices just arrived (`first_index`, `count`):
+        reading just those each tick copies only what is new, however long the run."""
+        results = self._ledger.results
+        if results is None:
+            return [None] * len(indices)
+        return results[indices.start : indices.stop]
+
     def worker_pids(self) -> list[int]:
         return sorted(self._supervisor.workers)
 
