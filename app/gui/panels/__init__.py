@@ -35,8 +35,12 @@ class Panel(QWidget):
 
 # The panels' modules import Panel from here, so they are imported after it.
 from app.gui.panels.code import CodePanel  # noqa: E402
+from app.gui.panels.mandelbrot import MandelbrotPanel  # noqa: E402
 
 # Every panel, in tab order after the history: one line each.
-PANELS: tuple[type[Panel], ...] = (CodePanel,)
+PANELS: tuple[type[Panel], ...] = (
+    CodePanel,
+    MandelbrotPanel,
+)
 
 __all__ = ["PANELS", "Panel"]
