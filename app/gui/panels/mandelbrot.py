@@ -34,8 +34,15 @@ from app.gui.theme import caption_html, worker_colour, worker_pattern
 from app.workloads.mandelbrot import HEIGHT, MAX_ITER, WIDTH
 
 NOT_YET = (236, 236, 236)  # a row no result has reached yet: light grey
-FAR_COLOUR = np.array((255, 255, 255), float)  # escapes at once: white
-NEAR_COLOUR = np.array((8, 48, 107), float)  # escapes only after many steps: deep blue
+# (share of the steps to escape, red, green, blue): the plain picture's colours.
+PLAIN_STOPS = (
+    (0.0, 255, 255, 255),
+    (0.2, 150, 200, 240),
+    (0.45, 30, 90, 180),
+    (0.7, 10, 30, 90),
+    (0.9, 240, 180, 30),
+    (1.0, 255, 240, 180),
+)
 MOST_WORKERS_NAMED = 12  # the legend names this many workers, then says how many more
 PICTURE_FOR = (
     "The picture is for the Mandelbrot workload: choose \u201cMandelbrot rows\u201d and press "
@@ -50,10 +57,13 @@ def escape_share(counts: np.ndarray) -> np.ndarray:
 
 
 def _plain_table() -> np.ndarray:
-    """The plain picture's colour for each iteration count: white far out, deep blue near
-    the set, black inside it (count == MAX_ITER)."""
-    share = escape_share(np.arange(MAX_ITER + 1))[:, None]
-    table = FAR_COLOUR + (NEAR_COLOUR - FAR_COLOUR) * share
+    """The plain picture's colour for each iteration count: white far out, through blues to
+    gold for points that escaped only near the set, black inside it (count == MAX_ITER)."""
+    share = escape_share(np.arange(MAX_ITER + 1))
+    stops = np.array(PLAIN_STOPS, float)
+    table = np.stack(
+        [np.interp(share, stops[:, 0], stops[:, channel]) for channel in (1, 2, 3)], axis=1
+    )
     table[MAX_ITER] = 0
     return np.round(table).astype(np.uint8)
 
