@@ -211,3 +211,21 @@ def test_the_code_command_refuses_bad_input_in_one_line(args, says, capsys):
     assert len(lines) == 1, captured.err
     assert says in lines[0]
     assert captured.out == ""
+
+
+def test_a_build_without_the_workloads_source_gets_one_clear_line(monkeypatch, capsys):
+    from app.control import codegen
+
+    def no_source(module):
+        raise OSError("could not get source code")
+
+    codegen._module_parts.cache_clear()
+    monkeypatch.setattr(codegen.inspect, "getsource", no_source)
+    try:
+        with pytest.raises(codegen.ScriptUnavailable, match="not part of this installation"):
+            script_for(RunConfig(workload="primes", tasks=4))
+        assert cli.main(["code", "--workload", "primes"]) == 2
+        captured = capsys.readouterr()
+        assert captured.err.count("\n") == 1 and "not part of this installation" in captured.err
+    finally:
+        codegen._module_parts.cache_clear()

@@ -19,6 +19,7 @@ import inspect
 import math
 import re
 import textwrap
+from functools import lru_cache
 
 from app.engine.backends import BACKENDS
 from app.engine.config import RunConfig
@@ -201,11 +202,17 @@ def _import_order(line: str) -> tuple[int, str]:
 # -- the workload's source -------------------------------------------------------------------
 
 
-def _module_parts(module, keep_make_inputs: bool) -> tuple[set[str], str]:
+@lru_cache(maxsize=32)
+def _module_parts(module, keep_make_inputs: bool) -> tuple[frozenset[str], str]:
     """The workload module's imports (as lines) and the rest of its code, without its
     docstring, its `from __future__` line, the comments on its imports and, when the run has
     its own inputs, without `make_inputs`."""
-    source = inspect.getsource(module)
+    try:
+        source = inspect.getsource(module)
+    except (OSError, TypeError):  # a build that left out the .py files
+        raise ScriptUnavailable(
+            f"the source of {module.__name__} is not part of this installation"
+        ) from None
     lines = source.splitlines()
     tree = ast.parse(source)
     imports: set[str] = set()
@@ -233,4 +240,4 @@ def _module_parts(module, keep_make_inputs: bool) -> tuple[set[str], str]:
     body = "\n".join(kept).strip("\n")
     body = re.sub(r"  # noqa[^\n]*", "", body)  # the app's linter notes mean nothing here
     body = re.sub(r"\n{4,}", "\n\n\n", body)
-    return imports, body
+    return frozenset(imports), body
