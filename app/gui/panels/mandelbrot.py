@@ -249,7 +249,12 @@ class MandelbrotPanel(Panel):
             )
             self._show_picture(False)
             return
-        self._run = self._window.controller.run if self._window is not None else None
+        run = self._window.controller.run if self._window is not None else None
+        if not hasattr(run, "results_in"):  # a run without results to read (a replay, say)
+            self.message.setText("This run hands over no results, so it has no picture.")
+            self._show_picture(False)
+            return
+        self._run = run
         self._rows = np.asarray(config.make_inputs(), dtype=np.int64) % HEIGHT
         self.picture.clear()
         self._dirty = True
