@@ -23,7 +23,9 @@ def add_parser(commands, default_workers: int, executor_words: str) -> None:
     code.add_argument("--tasks", help="number of tasks (default: the workload's demo size)")
     code.add_argument("--inputs", help="comma-separated inputs instead of --tasks, e.g. 4,2,3")
     code.add_argument(
-        "--workers", default=str(default_workers), help="worker count (default as for run)"
+        "--workers",
+        default=str(default_workers),
+        help="worker count (default: the CPU count, at most 8)",
     )
     code.add_argument("--executor", default="process", help=f"one of: {executor_words}")
     code.add_argument("--chunksize", default="0", help="tasks per chunk; 0 = auto (default)")

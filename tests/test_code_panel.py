@@ -90,3 +90,32 @@ def test_save_where_it_cannot_write_says_so_in_one_line(window, tmp_path):
     assert not panel.save_to(str(tmp_path / "script.py"))
     assert panel.note.text().startswith("Could not save script.py:")
     assert "\n" not in panel.note.text()
+
+
+def colour_at(editor, line: int, text: str) -> str | None:
+    """The colour the highlighter gave the first character of `text` on that line."""
+    block = editor.document().findBlockByNumber(line)
+    column = block.text().index(text)
+    for span in block.layout().formats():
+        if span.start <= column < span.start + span.length:
+            return span.format.foreground().color().name()
+    return None
+
+
+def test_the_script_is_coloured_as_python(window):
+    from app.gui.python_highlighter import COMMENT, KEYWORD, STRING
+
+    editor = window.panel("code").editor
+    lines = editor.toPlainText().splitlines()
+
+    def line_with(text: str) -> int:
+        return next(i for i, line in enumerate(lines) if text in line)
+
+    keyword, string, comment = (f.foreground().color().name() for f in (KEYWORD, STRING, COMMENT))
+    assert colour_at(editor, 0, '"""') == string
+    assert colour_at(editor, 1, lines[1].strip()[:3]) == string  # inside the docstring
+    assert colour_at(editor, line_with("import time"), "import") == keyword
+    assert colour_at(editor, line_with('if __name__ == "__main__":'), "if") == keyword
+    assert colour_at(editor, line_with('if __name__ == "__main__":'), '"__main__"') == string
+    assert colour_at(editor, line_with("# The task, copied"), "#") == comment
+    assert colour_at(editor, line_with("elapsed = time"), "elapsed") is None  # a plain name
