@@ -67,8 +67,12 @@ class FakeRun:
     """Hands out results by index, as Run.results_in does, and counts what it was asked."""
 
     def __init__(self, rows) -> None:
+        self.rows = list(rows)
         self.results = [mandelbrot_row(row) for row in rows]
         self.asked: list[range] = []
+
+    def inputs_in(self, indices: range) -> list:
+        return self.rows[indices.start : indices.stop]
 
     def results_in(self, indices: range) -> list:
         self.asked.append(indices)

@@ -29,6 +29,7 @@ def test_each_segment_hands_over_exactly_its_new_results(executor):
             assert not seen & set(indices)  # each result is handed over once
             results = run.results_in(indices)
             assert results == [mandelbrot_row(ROWS[i]) for i in indices]
+            assert run.inputs_in(indices) == [ROWS[i] for i in indices]
             seen.update(indices)
         # What no Segment has announced yet is not there to read.
         everything = run.results_in(range(len(ROWS)))
@@ -54,3 +55,5 @@ def test_a_run_until_stop_keeps_no_results_to_read():
         run.results_in(range(first.first_index, first.first_index + first.count))
         == [None] * first.count
     )
+    # Later rounds repeat the first's inputs: tasks 48 to 51 of a 50-task round.
+    assert run.inputs_in(range(48, 52)) == [4, 2, 4, 2]

@@ -101,6 +101,15 @@ class Run:
             return [None] * len(indices)
         return results[indices.start : indices.stop]
 
+    def inputs_in(self, indices: range) -> list:
+        """What these tasks were called with (the inputs the run made on its own thread):
+        with `results_in`, what a Segment's tasks computed from what. Empty before the run
+        has made its inputs; a run until Stop's later rounds repeat the first's."""
+        supervisor = self._supervisor
+        if not supervisor._inputs:
+            return []
+        return supervisor._inputs_for(indices)
+
     def worker_pids(self) -> list[int]:
         return sorted(self._supervisor.workers)
 

@@ -163,7 +163,6 @@ class MandelbrotPanel(Panel):
         self.picture = MandelbrotPicture()
         self._window = None
         self._run = None
-        self._rows: np.ndarray | None = None  # task index -> row of the picture
         self._slots: dict[str, int] = {}  # the engine's worker key -> its colour slot
         self._names: dict[int, str] = {}  # slot -> a short name for the legend
         self._dirty = False
@@ -235,7 +234,6 @@ class MandelbrotPanel(Panel):
 
     def run_started(self, config) -> None:
         self._run = None
-        self._rows = None
         self._slots.clear()
         self._names.clear()
         if config.workload != "mandelbrot":
@@ -255,14 +253,13 @@ class MandelbrotPanel(Panel):
             self._show_picture(False)
             return
         self._run = run
-        self._rows = np.asarray(config.make_inputs(), dtype=np.int64) % HEIGHT
         self.picture.clear()
         self._dirty = True
         self._show_picture(True)
         self._refresh()
 
     def observe(self, frame) -> None:
-        if self._run is None or self._rows is None or not frame.segments:
+        if self._run is None or not frame.segments:
             return
         slots = self._slots
         if len(slots) != len(frame.snapshot.workers):
@@ -277,13 +274,12 @@ class MandelbrotPanel(Panel):
         self._refresh()
 
     def add_segment(self, segment: Segment, slot: int) -> None:
-        """Paint the rows whose results this Segment announced."""
-        first = segment.first_index
-        results = self._run.results_in(range(first, first + segment.count))
-        rows = self._rows
-        for index, result in enumerate(results, start=first):
+        """Paint the rows whose results this Segment announced (the task's input is its row)."""
+        indices = range(segment.first_index, segment.first_index + segment.count)
+        results = self._run.results_in(indices)
+        for row, result in zip(self._run.inputs_in(indices), results, strict=False):
             if result is not None and len(result) == WIDTH:
-                self.picture.add_row(int(rows[index % len(rows)]), result, slot)
+                self.picture.add_row(row % HEIGHT, result, slot)
                 self._dirty = True
 
     # -- drawing ---------------------------------------------------------------------------
