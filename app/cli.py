@@ -131,7 +131,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "With no command, opens the window.",
     )
     commands = parser.add_subparsers(
-        dest="command", metavar="{run,sweep,lesson,selftest}", parser_class=_Parser
+        dest="command", metavar="{run,sweep,lesson,code,selftest}", parser_class=_Parser
     )
 
     def add_job_options(sub: argparse.ArgumentParser) -> None:
@@ -173,6 +173,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     from app import cli_lessons
 
     cli_lessons.add_parser(commands)
+    from app import cli_code
+
+    cli_code.add_parser(commands, _default_workers(), executors)
 
     selftest = commands.add_parser("selftest", help="open the window, drive a run, check it")
     selftest.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -220,6 +223,11 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
             return launch()
         if args.command == "selftest":
             code = _selftest(args)
+        elif args.command == "code":
+            from app import cli_code
+
+            config = _config(args, args.executor, _whole_number(args.workers, "--workers"))
+            code = cli_code.run(args, config, UsageError)
         else:
             with _sigterm_interrupts():
                 if args.command == "lesson":

@@ -91,6 +91,25 @@ class Run:
     def summary(self) -> RunSummary | None:
         return self._summary
 
+    def results_in(self, indices: range) -> list:
+        """The results of these tasks as the books hold them now, in input order: None for a
+        task whose result is not in (or that failed), and for every task of a run until Stop,
+        which keeps none. A Segment says which indices just arrived (`first_index`, `count`):
+        reading just those each tick copies only what is new, however long the run."""
+        results = self._ledger.results
+        if results is None:
+            return [None] * len(indices)
+        return results[indices.start : indices.stop]
+
+    def inputs_in(self, indices: range) -> list:
+        """What these tasks were called with (the inputs the run made on its own thread):
+        with `results_in`, what a Segment's tasks computed from what. Empty before the run
+        has made its inputs; a run until Stop's later rounds repeat the first's."""
+        supervisor = self._supervisor
+        if not supervisor._inputs:
+            return []
+        return supervisor._inputs_for(indices)
+
     def worker_pids(self) -> list[int]:
         return sorted(self._supervisor.workers)
 

@@ -66,6 +66,8 @@ class WorkerContext:
 
 _context: WorkerContext | None = None  # set in each worker process by init_process_worker
 _message_count = 0
+# Threads of one host process share its pid, so each message must get a number of its own.
+_message_count_lock = threading.Lock()
 
 
 def identity() -> tuple[str, int, str]:
@@ -234,11 +236,13 @@ def send(context: WorkerContext, message: Hello | Report) -> None:
     """
     global _message_count
     payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    _message_count += 1
+    with _message_count_lock:
+        _message_count += 1
+        message_number = _message_count  # read once: another thread may send meanwhile
     pieces = range(0, len(payload), PIECE_BYTES) if payload else range(1)
     total = len(pieces)
     pid = os.getpid()
     for number, offset in enumerate(pieces):
         context.channel.put(
-            (pid, _message_count, number, total, payload[offset : offset + PIECE_BYTES])
+            (pid, message_number, number, total, payload[offset : offset + PIECE_BYTES])
         )

@@ -34,9 +34,15 @@ class Panel(QWidget):
 
 
 # Each panel's module imports `Panel` from here, so the panels are imported after it.
+from app.gui.panels.code import CodePanel  # noqa: E402
 from app.gui.panels.export import ExportPanel  # noqa: E402
+from app.gui.panels.mandelbrot import MandelbrotPanel  # noqa: E402
 
-# Every panel, in tab order after the history.
-PANELS: tuple[type[Panel], ...] = (ExportPanel,)
+# Every panel, in tab order after the history: one line each.
+PANELS: tuple[type[Panel], ...] = (
+    CodePanel,
+    MandelbrotPanel,
+    ExportPanel,
+)
 
 __all__ = ["PANELS", "Panel"]
