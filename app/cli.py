@@ -131,7 +131,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "With no command, opens the window.",
     )
     commands = parser.add_subparsers(
-        dest="command", metavar="{run,sweep,lesson,selftest}", parser_class=_Parser
+        dest="command", metavar="{run,sweep,lesson,replay,selftest}", parser_class=_Parser
     )
 
     def add_job_options(sub: argparse.ArgumentParser) -> None:
@@ -166,9 +166,11 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     sweep.add_argument("--workers", default="1,2", help="worker counts, e.g. 1,2,4")
     sweep.add_argument("--executor", default="process", help=f"comma-separated, from: {executors}")
 
-    from app import cli_lessons
+    from app import cli_lessons, cli_replay
 
+    cli_replay.add_record_option(run)
     cli_lessons.add_parser(commands)
+    cli_replay.add_parser(commands)
 
     selftest = commands.add_parser("selftest", help="open the window, drive a run, check it")
     selftest.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -222,6 +224,10 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
                     from app import cli_lessons
 
                     code = cli_lessons.run(args, UsageError)
+                elif args.command == "replay":
+                    from app import cli_replay
+
+                    code = cli_replay.run(args, UsageError, _program)
                 else:
                     code = _run(args) if args.command == "run" else _sweep(args)
         sys.stdout.flush()  # a closed pipe must show here, not at exit where nothing catches it
@@ -424,12 +430,12 @@ def _config(
         raise UsageError(str(exc)) from None
 
 
-def _execute(config, show_progress: bool, label: str = ""):
+def _execute(config, show_progress: bool, label: str = "", recording=None):
     """Run one job to the end, printing progress and events on stderr; Ctrl+C stops it."""
     from app.engine import Run
     from app.engine.records import PoolRestarted, TaskFailed, WorkerDied, WorkerStuck
 
-    run = Run(config)
+    run = Run(config) if recording is None else recording.wrap(Run(config))
     run.start()
     last_draw = 0.0
     failures_shown = 0
@@ -518,13 +524,20 @@ def _clear_line(show_progress: bool) -> None:
 def _run(args: argparse.Namespace) -> int:
     config = _config(args, args.executor, _whole_number(args.workers, "--workers"))
     warn_about_oversubscription(config.workload, executor_named(config.executor), config.workers)
+    from app import cli_replay
+
+    recording = cli_replay.start_recording(args, UsageError)  # --record FILE, checked now
     try:
-        summary = _execute(config, show_progress=sys.stderr.isatty())
+        summary = _execute(config, show_progress=sys.stderr.isatty(), recording=recording)
     except StoppedEarly as stopped:
         if stopped.summary is not None:  # what got done before the stop, books exact
             _print_run(stopped.summary, as_json=args.json, results=args.results)
+            if recording is not None:
+                recording.save(_program)
         raise stopped.interrupt from None
     _print_run(summary, as_json=args.json, results=args.results)
+    if recording is not None and not recording.save(_program):
+        return EXIT_FAILED
     if summary.error:
         print(f"{_program}: {summary.error}", file=sys.stderr)
         return EXIT_FAILED

@@ -30,6 +30,7 @@ import json
 import math
 import os
 import platform
+import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import MISSING, asdict, dataclass, fields
@@ -166,7 +167,7 @@ class Recorder:
         self.polls: list[tuple[float, tuple[object, ...]]] = []
         self.kept = 0  # records kept
         self.dropped = 0  # records past the limit, not kept
-        self.finished = False
+        self.saw_end = False  # the RunFinished record has come
 
     def __getattr__(self, name: str):  # everything but poll() is the wrapped run's
         if self._run is None:
@@ -179,12 +180,21 @@ class Recorder:
             self.add(self._run.elapsed, records)
         return records
 
+    def wait(self, timeout: float | None = None):
+        """`Run.wait`, through this recorder's poll so that the end is recorded too."""
+        deadline = None if timeout is None else time.perf_counter() + timeout
+        while not self._run.finished:
+            if deadline is not None and time.perf_counter() > deadline:
+                raise TimeoutError(f"the run did not finish within {timeout} s")
+            self.poll(timeout=0.01, budget_s=0.25)
+        return self._run.summary
+
     def add(self, at: float, records: Iterable[object]) -> None:
         records = tuple(records)
         if not records:
             return
         if any(type(record) is RunFinished for record in records):
-            self.finished = True
+            self.saw_end = True
         if self.dropped or self.kept + len(records) > self.limit:
             self.dropped += len(records)
             return
@@ -200,7 +210,7 @@ class Recorder:
                 f"the run was too long to keep: it reported more than {self.limit:,} records "
                 "(try bigger chunks: a block of tasks is one record)"
             )
-        if not self.finished:
+        if not self.saw_end:
             raise RecordingError("the run has not finished yet")
         return Recording(self.config, Machine.this_one(), tuple(self.polls), _now_iso())
 
