@@ -198,6 +198,8 @@ class Recorder:
         if self.dropped or self.kept + len(records) > self.limit:
             self.dropped += len(records)
             return
+        if self.polls:  # a run's last clock is its wall time, which can be before its last poll
+            at = max(at, self.polls[-1][0])
         self.polls.append((at, records))
         self.kept += len(records)
 
@@ -336,10 +338,35 @@ def load(path: str | os.PathLike) -> Recording:
 def from_bytes(payload: bytes, name: str = "the file") -> Recording:
     """Read a recording from its uncompressed JSON text."""
     try:
-        data = json.loads(payload)
+        data = _parse_by_line(payload)
+        if data is None:
+            data = json.loads(payload)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise RecordingError(f"{name} is damaged: its contents are not valid JSON") from None
     return from_json(data, name)
+
+
+POLLS_OPENING = b', "polls": [\n'
+POLLS_CLOSING = b"\n]}\n"
+
+
+def _parse_by_line(payload: bytes) -> dict | None:
+    """Parse a file as `save` lays it out, one poll a line, so that a thread reading a big
+    file lets go of the GIL between lines (one json.loads of 100 MB would hold it for a
+    second, and the window would freeze). None if the text is laid out otherwise; ValueError
+    if it is laid out so but is not valid JSON."""
+    head, found, body = payload.partition(POLLS_OPENING)
+    if not found or not body.endswith(POLLS_CLOSING):
+        return None
+    data = json.loads(head + b"}")
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    lines = body[: -len(POLLS_CLOSING)].split(b"\n")
+    for line in lines[:-1]:
+        if not line.endswith(b","):
+            raise ValueError("a poll's line does not end with a comma")
+    data["polls"] = [json.loads(line.removesuffix(b",")) for line in lines if line]
+    return data
 
 
 def from_json(data: object, name: str = "the file") -> Recording:
@@ -375,6 +402,8 @@ def _is_int(value: object) -> bool:
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
+
+_NUMBERS = (int, float)
 
 # The checks of a field's value, by the type its dataclass declares.
 _CHECKS: dict[str, Callable[[object], bool]] = {
@@ -485,14 +514,33 @@ class _Reader:
         if cls is None:
             raise self.fail(f"unknown record {tag!r}")
         if cls is Segment:
-            if len(values) != 7 or not _is_int(values[0]) or not 0 <= values[0] < len(workers):
-                raise self.fail("a block names no worker of the file's list")
-            return self._build(Segment, [*workers[values[0]], *values[1:]])
+            return self.segment(values, workers)
         if cls is RunFinished:
             if len(values) != 1:
                 raise self.fail("the end of the run is not one summary")
             return RunFinished(self.summary(values[0]))
         return self._build(cls, values)
+
+    def segment(self, values: list, workers: list) -> Segment:
+        """The most frequent record, checked in one go (a file may hold a million)."""
+        if len(values) == 7:
+            slot, first, count, failed, start, end, cpu = values
+            if (
+                type(slot) is int
+                and 0 <= slot < len(workers)
+                and type(first) is int
+                and type(count) is int
+                and type(failed) is int
+                and type(start) in _NUMBERS
+                and type(end) in _NUMBERS
+                and (cpu is None or type(cpu) in _NUMBERS)
+                and math.isfinite(start + end + (cpu or 0.0))
+            ):
+                return Segment(*workers[slot], first, count, failed, start, end, cpu)
+            if not (_is_int(slot) and 0 <= slot < len(workers)):
+                raise self.fail("a block names no worker of the file's list")
+        self._build(Segment, ["", 0, "", *values[1:]])  # raises, saying which value is wrong
+        raise self.fail("a block's times are out of range")
 
     def summary(self, data: object) -> RunSummary:
         if not isinstance(data, dict):

@@ -51,6 +51,7 @@ class ReplayRun:
         self._shown_at = 0.0  # the recorded time of the last poll played
         self._done = self._failed = self._retried = 0
         self._summary: RunSummary | None = None
+        self._abandoned = False
 
     # -- the clock -----------------------------------------------------------------------
 
@@ -116,7 +117,11 @@ class ReplayRun:
 
     @property
     def finished(self) -> bool:
-        return self._summary is not None
+        return self._summary is not None or self._abandoned
+
+    def abandon(self) -> None:
+        """Give up this replay without an end (to scrub back: a new ReplayRun starts over)."""
+        self._abandoned = True
 
     @property
     def summary(self) -> RunSummary | None:
@@ -139,7 +144,7 @@ class ReplayRun:
 
     def poll(self, timeout: float = 0.0, budget_s: float = 0.0) -> list:
         """The recorded records whose time has come, in order, at most `records_per_poll`."""
-        if self.t0 is None or self._summary is not None:
+        if self.t0 is None or self.finished:
             return []
         now = self._clock_position()
         polls = self.recording.polls
