@@ -137,6 +137,11 @@ class Recording:
         return self.polls[-1][1][-1].summary
 
     @property
+    def when(self) -> str:
+        """'2026-11-26 08:10', when it was recorded; '' if the file does not say."""
+        return self.recorded_at[:16].replace("T", " ")
+
+    @property
     def duration(self) -> float:
         """The run's clock at its last poll: how long a replay at 1x takes."""
         return self.polls[-1][0]

@@ -120,6 +120,21 @@ class HistoryTable(QWidget):
         self.table.scrollToBottom()
         return run
 
+    def mark(self, row: int, note: str) -> None:
+        """Say where a row's run came from ("replayed from run.mpprun, recorded on ..."): its
+        workload cell says "(replayed)" and every cell's tooltip says the whole note."""
+        if not 0 <= row < self.table.rowCount():
+            return
+        first = self.table.item(row, 0)
+        first.setText(f"{first.text()} (replayed)")
+        for column in range(self.table.columnCount()):
+            self.table.item(row, column).setToolTip(note)
+        self._widen_columns_for(row)
+
+    def notes(self) -> list[str]:
+        """Each row's note ("" for runs of this window): what tests read."""
+        return [self.table.item(r, 0).toolTip() for r in range(self.table.rowCount())]
+
     def speedup_text(self, run: Comparison) -> str:
         """The speedup of a run, as its row shows it, with the serial figure when there is one."""
         against_serial = run.serial_text()

@@ -33,7 +33,10 @@ class Panel(QWidget):
         """The run ended with this RunSummary."""
 
 
+# The panels' modules import Panel from here, so they come after it.
+from app.gui.panels.recording import RecordingPanel  # noqa: E402
+
 # Every panel, in tab order after the history.
-PANELS: tuple[type[Panel], ...] = ()
+PANELS: tuple[type[Panel], ...] = (RecordingPanel,)
 
 __all__ = ["PANELS", "Panel"]
