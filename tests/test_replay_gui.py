@@ -196,3 +196,21 @@ def test_opening_while_a_run_is_going_is_refused(qtbot, window, recorded_file):
     assert "while a run is going" in texts(window)[-1]
     window.stop_run()
     qtbot.waitUntil(lambda: not window.running, timeout=20_000)
+
+
+def test_the_file_is_read_on_a_thread_of_its_own(qtbot, window, recorded_file, monkeypatch):
+    import threading
+
+    import app.gui.replay_driver as replay_driver
+
+    readers = []
+
+    def load_and_note(path):
+        readers.append(threading.current_thread())
+        return load(path)
+
+    monkeypatch.setattr(replay_driver, "load", load_and_note)
+    driver_of(window).set_speed(END)
+    with qtbot.waitSignal(window.run_finished, timeout=30_000):
+        driver_of(window).open_path(str(recorded_file))
+    assert readers and readers[0] is not threading.main_thread()

@@ -22,7 +22,7 @@ END = math.inf  # the speed that goes straight to the end
 SPEEDS = (1.0, 2.0, 5.0, 10.0, END)
 # At most this many records per poll, so that a frame never has more to draw than a live run
 # gives it: straight to the end, a file of a million blocks takes a few seconds to show.
-RECORDS_PER_POLL = 4000
+RECORDS_PER_POLL = 1000
 
 
 class ReplayRun:
