@@ -11,13 +11,14 @@ read is one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import os
 import sys
 from pathlib import Path
 
-from app.engine.recording import Recorder, RecordingError, load, save
+from app.engine.recording import Recorder, RecordingError, load, record_to
 from app.engine.replay import END, ReplayRun
 
 
@@ -47,18 +48,25 @@ class CommandLineRecording:
             raise usage_error(f"--record needs a file name, and {path} is a folder")
         if not folder.is_dir() or not os.access(folder, os.W_OK):
             raise usage_error(f"--record {path}: cannot write in {folder}")
+        self._usage_error = usage_error
         self.recorder: Recorder | None = None
 
     def wrap(self, run):
-        self.recorder = Recorder(run)
+        """The run, recording itself to the file as it goes (nothing kept in memory)."""
+        try:
+            self.recorder = record_to(self.path, run)
+        except RecordingError as error:
+            raise self._usage_error(f"--record: {error}") from None
+        # Ended by anything but the end of the run (a closed pipe, a bug): no .part file left.
+        atexit.register(self.recorder.writer.abort)
         return self.recorder
 
     def save(self, program: str) -> bool:
-        """Write the file and say so on stderr, or say in one line why it could not be."""
+        """Give the file its name and say so on stderr, or say in one line why there is none."""
         try:
             if self.recorder is None:
                 raise RecordingError("the run never started")
-            size = save(self.recorder.recording(), self.path)
+            size = self.recorder.finish_file()
         except RecordingError as error:
             _tell(f"{program}: not recorded: {error}")
             return False

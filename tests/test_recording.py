@@ -17,7 +17,9 @@ from app.engine.recording import (
     Recorder,
     Recording,
     RecordingError,
+    RecordingWriter,
     load,
+    record_to,
     save,
     to_json,
 )
@@ -357,3 +359,37 @@ def test_a_saved_file_is_gzip_json_with_its_format_and_machine(tmp_path):
 def test_saving_where_nothing_can_be_written_is_one_sentence(tmp_path):
     with pytest.raises(RecordingError, match="cannot write"):
         save(tiny_recording(), tmp_path / "no such folder" / "x.mpprun")
+
+
+@pytest.mark.timeout(90)
+def test_recording_to_a_file_keeps_nothing_in_memory_and_reads_back_the_same(tmp_path):
+    config = RunConfig(workload="power", tasks=2000, workers=2, chunksize=50)
+    path = tmp_path / "streamed.mpprun"
+    recorder = record_to(path, Run(config))
+    recorder.start()
+    summary = recorder.wait(60)
+    assert recorder.polls == [] and recorder.kept >= 40  # 40 chunks: written, not kept
+    assert not path.exists()  # only once the file is whole
+    assert recorder.finish_file() == path.stat().st_size
+    loaded = load(path)
+    assert loaded.summary == summary and loaded.record_count == recorder.kept
+    assert sum(r.count for r in loaded.records() if type(r) is Segment) == 2000
+    assert [p.name for p in tmp_path.iterdir()] == ["streamed.mpprun"]
+
+
+def test_a_file_that_stops_being_writable_ends_in_one_sentence_and_no_file(tmp_path):
+    recording = tiny_recording()
+    path = tmp_path / "full.mpprun"
+    recorder = Recorder(config=recording.config)
+    recorder.writer = RecordingWriter(path, recording.config, recording.machine, "")
+
+    def disk_full(data):
+        raise OSError(28, "No space left on device")
+
+    for number, (at, records) in enumerate(recording.polls):
+        if number == 3:
+            recorder.writer._file.write = disk_full
+        recorder.add(at, records)  # the run goes on
+    with pytest.raises(RecordingError, match="cannot write full.mpprun: No space left"):
+        recorder.finish_file()
+    assert list(tmp_path.iterdir()) == []

@@ -129,7 +129,7 @@ class Recording:
     config: RunConfig
     machine: Machine
     polls: tuple[tuple[float, tuple[object, ...]], ...]  # (run clock, records of that poll)
-    recorded_at: str = ""  # ISO 8601, local time with its offset
+    recorded_at: str = ""  # when the run started: ISO 8601, local time with its offset
 
     @property
     def summary(self) -> RunSummary:
@@ -162,17 +162,29 @@ class Recorder:
     """Keeps what a run's `poll()` returns, with the run's clock, up to `MAX_RECORDS`.
 
     Wrap a run (`Recorder(run)`: it polls for the caller and is otherwise the run), or feed it
-    yourself with `add(at, records)` (the window, from each tick's frame).
+    yourself with `add(at, records)` (the window, from each tick's frame). With a `writer`
+    it keeps nothing and writes each poll to the file as it comes, however long the run: see
+    `record_to()`.
     """
 
-    def __init__(self, run=None, config: RunConfig | None = None, limit: int = MAX_RECORDS) -> None:
+    def __init__(
+        self,
+        run=None,
+        config: RunConfig | None = None,
+        limit: int = MAX_RECORDS,
+        writer: RecordingWriter | None = None,
+    ) -> None:
         self._run = run
         self.config = config if config is not None or run is None else run.config
         self.limit = limit
+        self.writer = writer
+        self.problem: str | None = None  # why the writer stopped writing
         self.polls: list[tuple[float, tuple[object, ...]]] = []
         self.kept = 0  # records kept
         self.dropped = 0  # records past the limit, not kept
         self.saw_end = False  # the RunFinished record has come
+        self.started_at = _now_iso()  # when the run started, as the file will say
+        self._last_at = 0.0
 
     def __getattr__(self, name: str):  # everything but poll() is the wrapped run's
         if self._run is None:
@@ -200,13 +212,31 @@ class Recorder:
             return
         if any(type(record) is RunFinished for record in records):
             self.saw_end = True
+        # A run's last clock is its wall time, which can be before its last poll.
+        at = self._last_at = max(at, self._last_at)
+        if self.writer is not None:
+            if self.problem is None:
+                try:
+                    self.writer.write_poll(at, records)
+                except RecordingError as error:  # the disk is full: the run goes on
+                    self.problem = str(error)
+            self.kept += len(records)
+            return
         if self.dropped or self.kept + len(records) > self.limit:
             self.dropped += len(records)
             return
-        if self.polls:  # a run's last clock is its wall time, which can be before its last poll
-            at = max(at, self.polls[-1][0])
         self.polls.append((at, records))
         self.kept += len(records)
+
+    def finish_file(self) -> int:
+        """Give the writer's file its name once the run has ended; its size in bytes.
+        RecordingError (and no file) if it could not be written or the run never ended."""
+        if self.problem is None and not self.saw_end:
+            self.problem = "the run never finished"
+        if self.problem is not None:
+            self.writer.abort()
+            raise RecordingError(self.problem)
+        return self.writer.finish()
 
     def recording(self) -> Recording:
         """The run as a Recording; RecordingError if it has not finished or was too long."""
@@ -219,7 +249,15 @@ class Recorder:
             )
         if not self.saw_end:
             raise RecordingError("the run has not finished yet")
-        return Recording(self.config, Machine.this_one(), tuple(self.polls), _now_iso())
+        return Recording(self.config, Machine.this_one(), tuple(self.polls), self.started_at)
+
+
+def record_to(path: str | os.PathLike, run) -> Recorder:
+    """Wrap `run` in a Recorder that writes to `path` as the run goes; `finish_file()` at the
+    end. RecordingError at once if the file cannot be written."""
+    recorder = Recorder(run)
+    recorder.writer = RecordingWriter(path, run.config, Machine.this_one(), recorder.started_at)
+    return recorder
 
 
 def _now_iso() -> str:
@@ -235,18 +273,22 @@ def to_json(recording: Recording) -> dict:
     polls = []
     for at, records in recording.polls:
         polls.append([at, [_encode(record, workers) for record in records]])
-    config = asdict(recording.config)
-    if config["inputs"] is not None:
-        config["inputs"] = list(config["inputs"])
     return {
         "format": FORMAT,
         "version": VERSION,
         "recorded_at": recording.recorded_at,
-        "config": config,
+        "config": _config_json(recording.config),
         "machine": asdict(recording.machine),
-        "workers": [list(key) for key in workers],
         "polls": polls,
+        "workers": [list(key) for key in workers],
     }
+
+
+def _config_json(config: RunConfig) -> dict:
+    data = asdict(config)
+    if data["inputs"] is not None:
+        data["inputs"] = list(data["inputs"])
+    return data
 
 
 def _encode(record: object, workers: dict[tuple, int]) -> list:
@@ -275,38 +317,90 @@ def _plain(value: object) -> object:
     return list(value) if isinstance(value, tuple) else value
 
 
+class RecordingWriter:
+    """Writes a recording as it happens, a poll at a time, so that recording a run of any
+    length costs no memory (the command line's `run --record`). One poll to a line, so the
+    text is readable after `gunzip`; the list of workers comes last, once all are known. The
+    file appears under its name only when `finish()` has written all of it."""
+
+    def __init__(
+        self, path: str | os.PathLike, config: RunConfig, machine: Machine, recorded_at: str
+    ) -> None:
+        self.path = Path(path)
+        self._partial = self.path.with_name(self.path.name + ".part")
+        self._workers: dict[tuple, int] = {}
+        self._polls = 0
+        self._file = None
+        head = {
+            "format": FORMAT,
+            "version": VERSION,
+            "recorded_at": recorded_at,
+            "config": _config_json(config),
+            "machine": asdict(machine),
+        }
+        try:
+            # mtime=0: the same run gives the same bytes
+            self._file = gzip.GzipFile(self._partial, mode="wb", compresslevel=6, mtime=0)
+            self._write(json.dumps(head, allow_nan=False)[:-1].encode() + POLLS_OPENING)
+        except OSError as error:
+            self.abort()
+            raise RecordingError(self._cannot_write(error)) from None
+        except (TypeError, ValueError) as error:  # a value JSON cannot hold exactly (nan, inf)
+            self.abort()
+            raise RecordingError(f"cannot record this run: {error}") from None
+
+    def write_poll(self, at: float, records: Iterable[object]) -> None:
+        line = [at, [_encode(record, self._workers) for record in records]]
+        try:
+            text = json.dumps(line, allow_nan=False).encode()
+        except (TypeError, ValueError) as error:
+            self.abort()
+            raise RecordingError(f"cannot record this run: {error}") from None
+        self._write(text if self._polls == 0 else b",\n" + text)
+        self._polls += 1
+
+    def finish(self) -> int:
+        """Close the file and give it its name; returns its size in bytes."""
+        workers = json.dumps([list(key) for key in self._workers]).encode()
+        self._write(POLLS_CLOSING + workers + b"}\n")
+        try:
+            self._file.close()
+            self._file = None
+            os.replace(self._partial, self.path)
+            return self.path.stat().st_size
+        except OSError as error:
+            self.abort()
+            raise RecordingError(self._cannot_write(error)) from None
+
+    def abort(self) -> None:
+        """Give up: close and remove the partial file."""
+        with contextlib.suppress(OSError):
+            if self._file is not None:
+                self._file.close()
+        self._file = None
+        with contextlib.suppress(OSError):
+            self._partial.unlink()
+
+    def _write(self, data: bytes) -> None:
+        try:
+            if self._file is None:
+                raise OSError("the file is closed")
+            self._file.write(data)
+        except OSError as error:
+            self.abort()
+            raise RecordingError(self._cannot_write(error)) from None
+
+    def _cannot_write(self, error: OSError) -> str:
+        return f"cannot write {self.path.name}: {error.strerror or error}"
+
+
 def save(recording: Recording, path: str | os.PathLike) -> int:
     """Write the recording to `path` (gzip-compressed JSON); returns the file's size in bytes.
-
-    One poll to a line, so the text is readable after `gunzip`. RecordingError if the file
-    cannot be written."""
-    data = to_json(recording)
-    polls = data.pop("polls")
-    try:
-        head = json.dumps(data, allow_nan=False)[:-1]
-        lines = [head + ', "polls": [']
-        lines += [json.dumps(poll, allow_nan=False) + "," for poll in polls]
-    except (TypeError, ValueError) as error:  # a value JSON cannot hold exactly (nan, inf)
-        raise RecordingError(f"cannot record this run: {error}") from None
-    if polls:
-        lines[-1] = lines[-1][:-1]
-    lines.append("]}\n")
-    payload = "\n".join(lines).encode("utf-8")
-    path = Path(path)
-    partial = path.with_name(path.name + ".part")  # never half a file under the real name
-    try:
-        # mtime=0: the same run gives the same bytes
-        with (
-            open(partial, "wb") as file,
-            gzip.GzipFile(fileobj=file, mode="wb", compresslevel=6, mtime=0) as packed,
-        ):
-            packed.write(payload)
-        os.replace(partial, path)
-        return path.stat().st_size
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            partial.unlink()
-        raise RecordingError(f"cannot write {path.name}: {error.strerror or error}") from None
+    RecordingError if the file cannot be written."""
+    writer = RecordingWriter(path, recording.config, recording.machine, recording.recorded_at)
+    for at, records in recording.polls:
+        writer.write_poll(at, records)
+    return writer.finish()
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -352,25 +446,28 @@ def from_bytes(payload: bytes, name: str = "the file") -> Recording:
 
 
 POLLS_OPENING = b', "polls": [\n'
-POLLS_CLOSING = b"\n]}\n"
+POLLS_CLOSING = b'\n], "workers": '
 
 
 def _parse_by_line(payload: bytes) -> dict | None:
-    """Parse a file as `save` lays it out, one poll a line, so that a thread reading a big
-    file lets go of the GIL between lines (one json.loads of 100 MB would hold it for a
+    """Parse a file as `RecordingWriter` lays it out, one poll a line, so that a thread reading
+    a big file lets go of the GIL between lines (one json.loads of 100 MB would hold it for a
     second, and the window would freeze). None if the text is laid out otherwise; ValueError
     if it is laid out so but is not valid JSON."""
     head, found, body = payload.partition(POLLS_OPENING)
-    if not found or not body.endswith(POLLS_CLOSING):
+    polls_text, closing, tail = body.rpartition(POLLS_CLOSING)
+    if not found or not closing:
         return None
     data = json.loads(head + b"}")
-    if not isinstance(data, dict):
+    ending = json.loads(b'{"workers": ' + tail)
+    if not isinstance(data, dict) or not isinstance(ending, dict):
         raise ValueError("not an object")
-    lines = body[: -len(POLLS_CLOSING)].split(b"\n")
+    lines = polls_text.split(b"\n") if polls_text else []
     for line in lines[:-1]:
         if not line.endswith(b","):
             raise ValueError("a poll's line does not end with a comma")
-    data["polls"] = [json.loads(line.removesuffix(b",")) for line in lines if line]
+    data["polls"] = [json.loads(line.removesuffix(b",")) for line in lines]
+    data.update(ending)
     return data
 
 
