@@ -1,24 +1,27 @@
 """Record a run to a `.mpprun` file and read it back: the run, the machine, every record.
 
-A `.mpprun` file is gzip-compressed JSON:
+A `.mpprun` file is gzip-compressed JSON, one poll to a line:
 
     {"format": "mpplayground-run", "version": 1, "recorded_at": "2026-11-26T08:10:00+00:00",
      "config": {...the RunConfig...},
      "machine": {"os": "Linux", "cpu_count": 64, "python_version": "3.12.1", ...},
-     "workers": [["1234", 1234, "SpawnPoolWorker-1"], ...],
-     "polls": [[0.031, [["started", "1234", 1234, "SpawnPoolWorker-1", 0.029]]],
-               [0.064, [["segment", 0, 0, 1, 0, 0.031, 0.052, 0.021], ...]], ...]}
+     "polls": [
+    [0.031, [["started", "1234", 1234, "SpawnPoolWorker-1", 0.029]]],
+    [0.064, [["segment", 0, 0, 1, 0, 0.031, 0.052, 0.021], ...]], ...
+    ], "workers": [["1234", 1234, "SpawnPoolWorker-1"], ...]}
 
 `polls` is what `Run.poll()` returned, call by call, in order, each with the run's clock when
 it returned (seconds since Start): what a replay plays back. Each record is a list, its type's
 tag and then its fields in the dataclass's order; a `segment` names its worker by its place in
-`workers`, since a run of millions of tiny tasks has thousands of blocks and a handful of
-workers. Blocks are what the engine reports, so a file stays small however many tasks ran.
+`workers` (last, so that a file can be written as the run goes), since a run of millions of
+tiny tasks has thousands of blocks and a handful of workers. Blocks are what the engine
+reports, so a file stays small however many tasks ran.
 
-`Recorder` wraps a run and keeps what its `poll()` returns; `save()` writes a `Recording`,
-`load()` reads one back into the same record classes. Anything wrong with a file (not gzip,
-cut short, not JSON, another program's, a newer format, a record that does not fit) raises
-`RecordingError` with one sentence saying so: never a traceback, never half a run.
+`Recorder` wraps a run and keeps what its `poll()` returns (or, with a `RecordingWriter`,
+writes it as it comes); `save()` writes a `Recording`, `load()` reads one back into the same
+record classes. Anything wrong with a file (not gzip, cut short, not JSON, another program's,
+a newer format, a record that does not fit) raises `RecordingError` with one sentence saying
+so: never a traceback, never half a run.
 """
 
 from __future__ import annotations
@@ -53,10 +56,10 @@ from app.engine.records import (
 FORMAT = "mpplayground-run"
 VERSION = 1
 SUFFIX = ".mpprun"
-MAX_FILE_BYTES = 1 << 30  # uncompressed; a million-block run is about 60 MB
-# What a Recorder keeps at most. A Segment kept in memory costs about 200 bytes, so this bounds
-# a recording (and the window's copy of its last run) at about 100 MB; a longer run (a run until
-# Stop, a million tasks at chunksize 1) is not kept, and saving it says so.
+MAX_FILE_BYTES = 1 << 30  # uncompressed JSON read at most; 200,000 blocks are 18.5 MB
+# What a Recorder keeps in memory at most. A Segment kept costs about 220 bytes, so this bounds
+# a recording at about 110 MB; a longer run is not kept, and saving it says so. A Recorder
+# with a RecordingWriter keeps nothing and has no limit.
 MAX_RECORDS = 500_000
 
 # The tag each record class is written with.
