@@ -214,3 +214,43 @@ def test_the_file_is_read_on_a_thread_of_its_own(qtbot, window, recorded_file, m
     with qtbot.waitSignal(window.run_finished, timeout=30_000):
         driver_of(window).open_path(str(recorded_file))
     assert readers and readers[0] is not threading.main_thread()
+
+
+def server_recording(workers: int, wall_s: float) -> Recording:
+    """A short run of 40 power tasks, as if recorded on a 64-core server."""
+    config = RunConfig(workload="power", tasks=40, workers=workers, chunksize=1)
+    keys = [(str(100 + n), 100 + n, f"SpawnPoolWorker-{n + 1}") for n in range(workers)]
+    hello = tuple(WorkerStarted(*key, 0.1) for key in keys)
+    blocks = tuple(
+        Segment(*keys[i % workers], i, 1, 0, 0.2, 0.2 + wall_s / 50, None) for i in range(40)
+    )
+    per_worker = tuple(
+        WorkerSummary(*key, 40 // workers, 0, wall_s / 2, 40 / workers / wall_s, 0.5, 0.1)
+        for key in keys
+    )
+    summary = RunSummary(
+        "power", "process", workers, "spawn", 1, 40, 40, 0, 0, 0, 40, wall_s, 0.1, 40 / wall_s,
+        per_worker,
+    )  # fmt: skip
+    server = replace(Machine.this_one(), os="Linux", cpu_count=64)
+    polls = ((0.15, hello), (wall_s, (*blocks, RunFinished(summary))))
+    return Recording(config, server, polls, "2026-11-26T08:00:00+00:00")
+
+
+@pytest.mark.timeout(90)
+def test_replays_are_compared_only_with_runs_recorded_on_the_same_machine(qtbot, window, tmp_path):
+    driver = driver_of(window)
+    driver.set_speed(END)
+    for workers, wall in ((1, 8.0), (2, 4.0)):
+        path = tmp_path / f"server-{workers}.mpprun"
+        save(server_recording(workers, wall), path)
+        with qtbot.waitSignal(window.run_finished, timeout=30_000):
+            driver.open_path(str(path))
+    with qtbot.waitSignal(window.run_finished, timeout=60_000):  # the same job, live, here
+        window.start_config(RunConfig(workload="power", tasks=40, workers=2, chunksize=1))
+    rows = window.history.rows()
+    assert [row[0] for row in rows] == ["power (replayed)", "power (replayed)", "power"]
+    assert rows[0][6] == "1.00× (the baseline)"
+    assert rows[1][6].startswith("2.00×")  # 8 s on 1 worker of the server, 4 s on 2
+    assert rows[2][6] == "no 1-worker run"  # never against the server's 1-worker run
+    assert "recorded on Linux, 64 CPUs" in window.history.notes()[1]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from app.engine.recording import Recording
 from app.engine.records import RunFinished, RunSummary, Segment, TaskFailed
@@ -23,6 +24,19 @@ SPEEDS = (1.0, 2.0, 5.0, 10.0, END)
 # At most this many records per poll, so that a frame never has more to draw than a live run
 # gives it: straight to the end, a file of a million blocks takes a few seconds to show.
 RECORDS_PER_POLL = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a replayed run was measured, for the history: its row says so, and it is compared
+    only with runs recorded on the same kind of machine."""
+
+    file_name: str
+    machine: str  # Machine.describe(): "Linux, 64 CPUs, Python 3.12 (GIL on)"
+
+    @property
+    def note(self) -> str:
+        return f"replayed from {self.file_name}, recorded on {self.machine}"
 
 
 class ReplayRun:
@@ -37,9 +51,11 @@ class ReplayRun:
         start_at: float = 0.0,
         clock: Callable[[], float] = time.perf_counter,
         records_per_poll: int = RECORDS_PER_POLL,
+        file_name: str = "a recording",
     ) -> None:
         self.recording = recording
         self.config = recording.config
+        self.provenance = Provenance(file_name, recording.machine.describe())
         self.t0: float | None = None
         self._clock = clock
         self._records_per_poll = records_per_poll

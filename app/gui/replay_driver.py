@@ -118,17 +118,12 @@ class ReplayDriver(QObject):
             self.keeper.add(frame.books.elapsed_s, ordered_records(frame))
 
     def run_finished(self, summary) -> None:
-        if self.replay is not None:
+        if self.replay is not None:  # the history has marked its row (ReplayRun.provenance)
             self.last_run = self.recording
-            note = self.history_note()
-            self.window.history.mark(len(self.window.history.runs) - 1, note)
             self.replay_finished.emit(summary)
         elif self.keeper is not None:
             self.last_run, self.keeper = self.keeper, None
         self.changed.emit()
-
-    def history_note(self) -> str:
-        return f"replayed from {self.file_name}, recorded on {self.recording.machine.describe()}"
 
     # -- saving --------------------------------------------------------------------------
 
@@ -211,7 +206,7 @@ class ReplayDriver(QObject):
     def start_replay(self, at: float) -> None:
         """Replay the open recording from `at` seconds of its clock, in the live charts."""
         recording = self.recording
-        replay = ReplayRun(recording, speed=self.speed, start_at=at)
+        replay = ReplayRun(recording, speed=self.speed, start_at=at, file_name=self.file_name)
         self._starting_replay = True
         try:
             self.replay = replay

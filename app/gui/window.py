@@ -310,7 +310,7 @@ class MainWindow(QMainWindow):
         # The history keeps summaries, not the results of every task.
         summary = replace(summary, results=None)
         self.last_summary = summary
-        record = self.history.add(summary)
+        record = self.history.add(summary, getattr(self.run, "provenance", None))  # a replay's
         self.event_log.add(describe_finish(summary, self.history.speedup_text(record)), "finished")
         if summary.error:
             self.status.show_state(f"Gave up: {summary.error}")
