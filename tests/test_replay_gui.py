@@ -254,3 +254,32 @@ def test_replays_are_compared_only_with_runs_recorded_on_the_same_machine(qtbot,
     assert rows[1][6].startswith("2.00×")  # 8 s on 1 worker of the server, 4 s on 2
     assert rows[2][6] == "no 1-worker run"  # never against the server's 1-worker run
     assert "recorded on Linux, 64 CPUs" in window.history.notes()[1]
+
+
+def test_the_replay_bar_asks_for_the_moment_its_slider_points_at(qtbot):
+    from app.gui.replay_bar import SLIDER_STEPS, ReplayBar
+
+    bar = ReplayBar()
+    qtbot.addWidget(bar)
+    bar.show_replay("run.mpprun", 20.0, 1.0)
+    assert bar.title.text() == "Replay of run.mpprun"
+    bar.show_position(5.0)
+    assert bar.slider.value() == SLIDER_STEPS // 4 and bar.position_label.text() == "5.0 of 20.0 s"
+    with qtbot.waitSignal(bar.seek_requested) as asked:
+        bar.slider.setValue(SLIDER_STEPS // 2)  # a click along it, or a key
+    assert asked.args == [10.0]
+    with qtbot.waitSignal(bar.speed_chosen) as chosen:
+        bar.speed_buttons[5.0].click()
+    assert chosen.args == [5.0]
+
+
+@pytest.mark.timeout(60)
+def test_save_run_is_offered_only_once_a_run_has_finished(qtbot, window):
+    panel = window.panel("recording")
+    assert not panel.save_action.isEnabled() and panel.open_action.isEnabled()
+    with qtbot.waitSignal(window.run_started, timeout=10_000):
+        window.start_config(RunConfig(workload="power", tasks=300, executor="serial"))
+    assert not panel.open_action.isEnabled()  # no replay while a run is going
+    qtbot.waitUntil(lambda: panel.save_action.isEnabled(), timeout=30_000)
+    assert panel.open_action.isEnabled()
+    assert "Save run… saves the last finished run" in panel.about.text()
