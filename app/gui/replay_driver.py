@@ -31,11 +31,12 @@ CHECK_MS = 50
 class _Job:
     """One file read or written on a thread of its own; `done` and `outcome` when it ends."""
 
-    def __init__(self, work, what: str) -> None:
-        self.what = what
+    def __init__(self, work, path: str) -> None:
+        self.path = path
         self.outcome: object = None
         self.error: str | None = None
-        self._thread = threading.Thread(target=self._run, args=(work,), daemon=True, name=what)
+        name = f"recording file {Path(path).name}"
+        self._thread = threading.Thread(target=self._run, args=(work,), daemon=True, name=name)
         self._thread.start()
 
     def _run(self, work) -> None:
@@ -148,8 +149,7 @@ class ReplayDriver(QObject):
             return False
         last = self.last_run
         recording = last.recording() if isinstance(last, Recorder) else last
-        self._saving = _Job(lambda: save(recording, path), f"saving {Path(path).name}")
-        self._saving.path = path
+        self._saving = _Job(lambda: save(recording, path), path)
         self._timer.start()
         return True
 
@@ -166,8 +166,7 @@ class ReplayDriver(QObject):
         if self._opening is not None:
             return False
         self.window.status.show_state(f"Opening {name} …")
-        self._opening = _Job(lambda: load(path), f"opening {name}")
-        self._opening.path = path
+        self._opening = _Job(lambda: load(path), path)
         self._timer.start()
         return True
 
