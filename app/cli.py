@@ -131,7 +131,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "With no command, opens the window.",
     )
     commands = parser.add_subparsers(
-        dest="command", metavar="{run,sweep,lesson,code,selftest}", parser_class=_Parser
+        dest="command", metavar="{run,sweep,lesson,code,replay,selftest}", parser_class=_Parser
     )
 
     def add_job_options(sub: argparse.ArgumentParser) -> None:
@@ -170,9 +170,11 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     sweep.add_argument("--workers", default="1,2", help="worker counts, e.g. 1,2,4")
     sweep.add_argument("--executor", default="process", help=f"comma-separated, from: {executors}")
 
-    from app import cli_lessons
+    from app import cli_lessons, cli_replay
 
+    cli_replay.add_record_option(run)
     cli_lessons.add_parser(commands)
+    cli_replay.add_parser(commands)
     from app import cli_code
 
     cli_code.add_parser(commands, _default_workers(), executors)
@@ -234,6 +236,10 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
                     from app import cli_lessons
 
                     code = cli_lessons.run(args, UsageError)
+                elif args.command == "replay":
+                    from app import cli_replay
+
+                    code = cli_replay.run(args, UsageError, _program)
                 else:
                     code = _run(args) if args.command == "run" else _sweep(args)
         sys.stdout.flush()  # a closed pipe must show here, not at exit where nothing catches it
@@ -436,13 +442,14 @@ def _config(
         raise UsageError(str(exc)) from None
 
 
-def _execute(config, show_progress: bool, label: str = "", observe=None):
+def _execute(config, show_progress: bool, label: str = "", observe=None, recording=None):
     """Run one job to the end, printing progress and events on stderr; Ctrl+C stops it.
-    `observe`, if given, is called with every record (to save them: `--trace`, `--csv`)."""
+    `observe`, if given, is called with every record (to save them: `--trace`, `--csv`);
+    `recording`, if given, records the run as it goes (`--record`)."""
     from app.engine import Run
     from app.engine.records import PoolRestarted, TaskFailed, WorkerDied, WorkerStuck
 
-    run = Run(config)
+    run = Run(config) if recording is None else recording.wrap(Run(config))
     run.start()
     last_draw = 0.0
     failures_shown = 0
@@ -536,18 +543,30 @@ def _run(args: argparse.Namespace) -> int:
 
     log = cli_export.prepare(args, config, UsageError)  # --trace, --csv: checked before running
     warn_about_oversubscription(config.workload, executor_named(config.executor), config.workers)
+    from app import cli_replay
+
+    recording = cli_replay.start_recording(args, UsageError)  # --record FILE, checked now
     try:
-        summary = _execute(config, show_progress=sys.stderr.isatty(), observe=log and log.add)
+        summary = _execute(
+            config,
+            show_progress=sys.stderr.isatty(),
+            observe=log and log.add,
+            recording=recording,
+        )
     except StoppedEarly as stopped:
         if stopped.summary is not None:  # what got done before the stop, books exact
             _print_run(stopped.summary, as_json=args.json, results=args.results)
             if problem := cli_export.save(args, log, stopped.summary, _program):
                 print(f"{_program}: error: {problem}", file=sys.stderr)
+            if recording is not None:
+                recording.save(_program)
         raise stopped.interrupt from None
     _print_run(summary, as_json=args.json, results=args.results)
     if problem := cli_export.save(args, log, summary, _program):
         print(f"{_program}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    if recording is not None and not recording.save(_program):
+        return EXIT_FAILED
     if summary.error:
         print(f"{_program}: {summary.error}", file=sys.stderr)
         return EXIT_FAILED

@@ -111,15 +111,16 @@ class RunController(Generic[ChartT]):
     def can_kill(self) -> bool:
         """A worker process can be killed now (a classroom demo of a crash)."""
         run = self._run
-        if not self.running or self._stopping:
+        if not self.running or self._stopping or not getattr(run, "can_kill_workers", True):
             return False
         return BACKENDS[run.config.executor].can_kill_workers
 
-    def start(self, config: RunConfig) -> Run:
-        """Start a run (the previous one must have finished); returns at once."""
+    def start(self, config: RunConfig, run: Run | None = None) -> Run:
+        """Start a run (the previous one must have finished); returns at once. `run`: one made
+        already for this config (a replay, `app.engine.replay.ReplayRun`) instead of a new one."""
         if self.running:
             raise RuntimeError("a run is still going: stop it, or wait for it to finish")
-        run = self._make_run(config)
+        run = self._make_run(config) if run is None else run
         self._run = run
         self._stats = RunStats(config.task_count)
         self._start_run_state()

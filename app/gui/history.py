@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.records import RunSummary
+from app.engine.replay import Provenance
 from app.gui.theme import caption_label
 from app.stats.comparison import NO_ONE_WORKER_RUN, Comparison, Comparisons
 
@@ -98,11 +99,15 @@ class HistoryTable(QWidget):
         """The rows' runs with their figures, oldest first."""
         return list(self._comparisons)
 
-    def add(self, summary: RunSummary) -> Comparison:
+    def add(self, summary: RunSummary, provenance: Provenance | None = None) -> Comparison:
         """Append a row, drop the oldest beyond `MAX_ROWS`, and fill in only the speedups of
         earlier rows that were waiting for the baseline this run is: the cells an add writes do
-        not grow with the table, and no row is measured again against a newer baseline."""
-        dropped, changed = self._comparisons.add(summary)
+        not grow with the table, and no row is measured again against a newer baseline.
+
+        A replayed run (`provenance`) is marked, and compared only with runs recorded on the
+        same kind of machine: its times were measured there, not here."""
+        measured_on = None if provenance is None else ("recorded on", provenance.machine)
+        dropped, changed = self._comparisons.add(summary, measured_on)
         for _ in range(dropped):
             self.table.removeRow(0)
         row = self.table.rowCount()
@@ -114,11 +119,28 @@ class HistoryTable(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(row, column, item)
         self._widen_columns_for(row)
+        if provenance is not None:
+            self.mark(row, provenance.note)
         for earlier in changed:
             if earlier != row:
                 self._rewrite_speedups(earlier)
         self.table.scrollToBottom()
         return run
+
+    def mark(self, row: int, note: str) -> None:
+        """Say where a row's run came from ("replayed from run.mpprun, recorded on ..."): its
+        workload cell says "(replayed)" and every cell's tooltip says the whole note."""
+        if not 0 <= row < self.table.rowCount():
+            return
+        first = self.table.item(row, 0)
+        first.setText(f"{first.text()} (replayed)")
+        for column in range(self.table.columnCount()):
+            self.table.item(row, column).setToolTip(note)
+        self._widen_columns_for(row)
+
+    def notes(self) -> list[str]:
+        """Each row's note ("" for runs of this window): what tests read."""
+        return [self.table.item(r, 0).toolTip() for r in range(self.table.rowCount())]
 
     def speedup_text(self, run: Comparison) -> str:
         """The speedup of a run, as its row shows it, with the serial figure when there is one."""

@@ -227,8 +227,9 @@ class MainWindow(QMainWindow):
             return
         self.start_config(config)
 
-    def start_config(self, config: RunConfig) -> None:
-        """Start this run (the Start button's, or a lesson's next case)."""
+    def start_config(self, config: RunConfig, run: Run | None = None) -> None:
+        """Start this run (the Start button's, or a lesson's next case); `run`: one made already
+        for `config`, to show instead of a new one (a replay)."""
         if self.running or self._closing:
             return
         for chart in self.charts:
@@ -236,9 +237,9 @@ class MainWindow(QMainWindow):
         self.status.reset(None if config.until_stopped else config.task_count)
         self.event_log.new_run()
         self.event_log.add(f"Run started: {describe_config(config)}", "info")
-        if warning := self.controls.oversubscription_note(config):
+        if run is None and (warning := self.controls.oversubscription_note(config)):
             self.event_log.add(warning, "user")
-        self.controller.start(config)
+        self.controller.start(config, run)
         for panel in self.panels:
             panel.run_started(config)
         self.status.show_state(f"Running: {describe_config(config)}")
@@ -309,7 +310,7 @@ class MainWindow(QMainWindow):
         # The history keeps summaries, not the results of every task.
         summary = replace(summary, results=None)
         self.last_summary = summary
-        record = self.history.add(summary)
+        record = self.history.add(summary, getattr(self.run, "provenance", None))  # a replay's
         self.event_log.add(describe_finish(summary, self.history.speedup_text(record)), "finished")
         if summary.error:
             self.status.show_state(f"Gave up: {summary.error}")
