@@ -337,7 +337,8 @@ class DaskBackend(Backend):
 def _start_local_cluster(distributed, workers: int):
     """A LocalCluster of `workers` processes, one thread each, quiet in a terminal."""
     for name in ("distributed", "bokeh", "tornado"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+        # The scheduler runs in this process: its log is for Dask developers, not a class.
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     dashboard = importlib.util.find_spec("bokeh") is not None
     return distributed.LocalCluster(
         n_workers=workers,
