@@ -308,3 +308,36 @@ def test_the_cli_runs_on_a_real_cluster_and_survives_a_killed_worker(cluster):
     assert f"(pid {victim.pid}) died" in said and "Dask rescheduled" in said
     # The run never closes a cluster it did not start: the other worker lives on.
     assert cluster.workers[1].poll() is None and cluster.processes[0].poll() is None
+
+
+# ---------------------------------------------------------------- packaging
+
+
+def test_dask_is_an_optional_extra_that_the_tests_install_and_the_frozen_app_leaves_out():
+    tomllib = pytest.importorskip("tomllib")
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert any(req.startswith("dask[distributed]") for req in extras["cluster"])
+    assert set(extras["cluster"]) <= set(extras["test"])
+    from tests.test_packaging import spec_constant
+
+    assert {"dask", "distributed"} <= set(spec_constant("EXCLUDES"))
+
+
+def test_only_the_dask_backend_imports_dask_and_only_inside_a_function():
+    import ast
+
+    for path in (ROOT / "app").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            if not any(name.split(".")[0] in ("dask", "distributed") for name in names):
+                continue
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            assert path.name in ("dask.py", "remote.py"), where
+            assert node.col_offset > 0, f"{where}: a module-level import of Dask"
