@@ -339,6 +339,7 @@ def _start_local_cluster(distributed, workers: int):
     for name in ("distributed", "bokeh", "tornado"):
         # The scheduler runs in this process: its log is for Dask developers, not a class.
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    _spawn_out_of_reach_of_ctrl_c()
     dashboard = importlib.util.find_spec("bokeh") is not None
     return distributed.LocalCluster(
         n_workers=workers,
@@ -348,6 +349,20 @@ def _start_local_cluster(distributed, workers: int):
         dashboard_address="127.0.0.1:0" if dashboard else None,
         silence_logs=logging.ERROR,
     )
+
+
+def _spawn_out_of_reach_of_ctrl_c() -> None:
+    """Start a LocalCluster's workers in a session of their own, as the engine's own spawned
+    workers are (see `spawning`): a terminal's Ctrl+C then reaches the parent alone, which
+    stops the run and closes the cluster, instead of a KeyboardInterrupt traceback from every
+    worker. They still end with the parent: each watches a pipe from it (Dask's own)."""
+    import dask.config
+    import distributed.process
+
+    from app.engine import spawning
+
+    if dask.config.get("distributed.worker.multiprocessing-method") == "spawn":
+        distributed.process.get_mp_context = lambda: spawning.context("spawn")
 
 
 def _dashboard_note(cluster) -> str:
