@@ -341,3 +341,40 @@ def test_only_the_dask_backend_imports_dask_and_only_inside_a_function():
             where = f"{path.relative_to(ROOT)}:{node.lineno}"
             assert path.name in ("dask.py", "remote.py"), where
             assert node.col_offset > 0, f"{where}: a module-level import of Dask"
+
+
+@needs_dask
+@pytest.mark.skipif(os.name != "posix", reason="process groups are POSIX")
+@pytest.mark.timeout(120)
+def test_ctrl_c_stops_a_cli_run_on_a_local_cluster_without_a_traceback_and_leaves_nothing():
+    command = [sys.executable, "-m", "app", "run", "--executor", "dask", "--workload", "sleep"]
+    cli = subprocess.Popen(
+        [*command, "--tasks", "200", "--workers", "2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal's foreground job is
+    )
+    lines: list[str] = []
+    started = threading.Event()
+
+    def read_stderr() -> None:
+        for line in cli.stderr:
+            lines.append(line)
+            if "worker(s)" in line:
+                started.set()
+
+    threading.Thread(target=read_stderr, daemon=True).start()
+    try:
+        assert started.wait(90), "".join(lines)
+        workers = psutil.Process(cli.pid).children(recursive=True)
+        os.killpg(cli.pid, signal.SIGINT)  # what Ctrl+C in the terminal does
+        assert cli.wait(timeout=60) == 130
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert [p for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []
+    time.sleep(0.2)  # the reader takes the last lines
+    assert "Traceback" not in "".join(lines), "".join(lines)
