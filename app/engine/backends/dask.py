@@ -150,10 +150,22 @@ class DaskBackend(Backend):
         self.local_hosts = set(LOCAL_HOSTS) | _own_addresses()
         scheduler = getattr(self.config, "scheduler", "")
         if scheduler:
-            self.client = distributed.Client(
-                scheduler, timeout=CONNECT_S, set_as_default=False, name="playground"
-            )
-            self.client.wait_for_workers(1, timeout=CONNECT_S)
+            try:
+                self.client = distributed.Client(
+                    scheduler, timeout=CONNECT_S, set_as_default=False, name="playground"
+                )
+            except OSError:
+                raise ConnectionError(
+                    f"no Dask scheduler answered at {scheduler} within {CONNECT_S:.0f} s: is "
+                    "`dask scheduler` running there, and its port open?"
+                ) from None
+            try:
+                self.client.wait_for_workers(1, timeout=CONNECT_S)
+            except TimeoutError:
+                raise ConnectionError(
+                    f"the Dask scheduler at {scheduler} has no worker: start one with "
+                    f"`dask worker {scheduler}`"
+                ) from None
             self.notes.append(f"Dask: connected to the scheduler at {scheduler}")
         else:
             self.cluster = _start_local_cluster(distributed, self.config.workers)
@@ -165,7 +177,7 @@ class DaskBackend(Backend):
         threads = sum(w.get("nthreads", 1) for w in self._scheduler_workers().values())
         self.notes.append(
             f"Dask: {len(self._workers)} worker(s), {threads} thread(s): "
-            + ", ".join(worker.key for worker in self._workers.values())
+            + ", ".join(worker.name for worker in self._workers.values())
         )
         return self._channel
 
@@ -340,13 +352,14 @@ def _start_local_cluster(distributed, workers: int):
         # The scheduler runs in this process: its log is for Dask developers, not a class.
         logging.getLogger(name).setLevel(logging.CRITICAL)
     _spawn_out_of_reach_of_ctrl_c()
-    dashboard = importlib.util.find_spec("bokeh") is not None
     return distributed.LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address="127.0.0.1:0" if dashboard else None,
+        # A port of its own even without bokeh: the scheduler's HTTP server always starts,
+        # and on its usual port (8787) it would warn whenever another cluster has that.
+        dashboard_address="127.0.0.1:0",
         silence_logs=logging.ERROR,
     )
 
