@@ -378,3 +378,30 @@ def test_ctrl_c_stops_a_cli_run_on_a_local_cluster_without_a_traceback_and_leave
     assert [p for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []
     time.sleep(0.2)  # the reader takes the last lines
     assert "Traceback" not in "".join(lines), "".join(lines)
+
+
+@needs_dask
+@pytest.mark.timeout(150)
+def test_a_run_on_an_existing_cluster_uses_all_its_threads_and_leaves_it_running(cluster):
+    run = Run(
+        RunConfig(
+            workload="power",
+            inputs=tuple(range(200)),
+            workers=1,  # fewer than the cluster has: the run still keeps both busy
+            executor="dask",
+            scheduler=cluster.address,
+        ),
+        func=sample_tasks.slow_square,
+    )
+    run.start()
+    events = collect(run, timeout=120)
+    summary = events[-1].summary
+    assert summary.error is None
+    assert summary.results == [x * x for x in range(200)]
+    assert run._supervisor.window == 4  # two chunks for each of the cluster's two threads
+    pids = {worker.pid for worker in cluster.workers}
+    assert {w.pid for w in summary.per_worker if w.tasks} == pids
+    assert {w.worker for w in summary.per_worker} == {f"127.0.0.1:{pid}" for pid in pids}
+    notes = [e.text for e in events if isinstance(e, ExecutorNote)]
+    assert f"Dask: connected to the scheduler at {cluster.address}" in notes
+    assert all(process.poll() is None for process in cluster.processes)  # never closed

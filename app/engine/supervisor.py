@@ -193,6 +193,11 @@ class Supervisor:
     def _open(self) -> None:
         self._free_slots = list(range(self.window))
         self.channel = self.backend.open()
+        more = self.backend.more_slots()
+        if more:  # a cluster bigger than the run asked for: keep all of it busy
+            self._free_slots += range(self.window, self.window + more)
+            self.window += more
+            self.backend.slots = self.window
         self.workers = self.backend.processes()
         self._pass_on_notes()
         self.channel_ready.set()

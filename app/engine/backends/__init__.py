@@ -79,6 +79,11 @@ class Backend:
         """The pid that started the chunk in this slot, or 0 if none has yet."""
         raise NotImplementedError
 
+    def more_slots(self) -> int:
+        """After open(): how many chunks it could keep busy beyond `slots`, when it found
+        more workers than the run asked for (an existing cluster); 0 if none."""
+        return 0
+
     def processes(self) -> dict:
         """Live worker processes by pid, for the supervisor to watch: {pid: Process}."""
         raise NotImplementedError

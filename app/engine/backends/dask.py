@@ -137,6 +137,7 @@ class DaskBackend(Backend):
         self._slot_of: dict[str, int] = {}  # task key -> slot
         self._held_by_dead: dict[int, int] = {}  # slot -> pid, for the deaths just found
         self._wall_minus_perf = 0.0
+        self._more_slots = 0
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ open and close
@@ -175,6 +176,8 @@ class DaskBackend(Backend):
         self.client.subscribe_topic("all", self._events.append)
         self._learn_workers()
         threads = sum(w.get("nthreads", 1) for w in self._scheduler_workers().values())
+        # Two chunks per thread keep every thread busy, as two per worker do a Pool's.
+        self._more_slots = max(0, 2 * threads - self.slots) if self.generation == 1 else 0
         self.notes.append(
             f"Dask: {len(self._workers)} worker(s), {threads} thread(s): "
             + ", ".join(worker.name for worker in self._workers.values())
@@ -275,6 +278,9 @@ class DaskBackend(Backend):
                 for block in report.blocks
             ]
             self._channel.put(report._replace(worker=worker.key, name=worker.name, blocks=blocks))
+
+    def more_slots(self) -> int:
+        return self._more_slots
 
     def started_by(self, slot: int) -> int:
         """The pid of a worker that died holding this slot's chunk (Dask does not say who
