@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 from app.engine import procinfo
 from app.engine.backends import Backend
 from app.engine.messages import ChunkError, Hello
-from app.engine.remote import RemoteChunk, run_chunk_remotely, who_is_here
+from app.engine.remote import RemoteChunk, die_now, run_chunk_remotely, who_is_here
 
 INSTALL_HINT = 'Dask is not installed: pip install "dask[distributed]" (the app\'s "cluster" extra)'
 CLUSTER_START_S = 60.0  # a LocalCluster of many workers on a busy computer is slow to start
@@ -91,11 +91,7 @@ class DaskWorker:
 
 def _ask_to_die(client, address: str) -> None:
     with contextlib.suppress(Exception):  # it dies while answering: that is the point
-        client.run(_die_now, workers=[address], wait=False)
-
-
-def _die_now() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
+        client.run(die_now, workers=[address], wait=False)
 
 
 class DaskBackend(Backend):
