@@ -405,3 +405,26 @@ def test_a_run_on_an_existing_cluster_uses_all_its_threads_and_leaves_it_running
     notes = [e.text for e in events if isinstance(e, ExecutorNote)]
     assert f"Dask: connected to the scheduler at {cluster.address}" in notes
     assert all(process.poll() is None for process in cluster.processes)  # never closed
+
+
+@needs_dask
+@pytest.mark.timeout(150)
+def test_kill_reaches_a_worker_on_another_computer_through_the_cluster(cluster):
+    run = Run(
+        RunConfig(workload="sleep", tasks=40, workers=2, executor="dask", scheduler=cluster.address)
+    )
+    run.start()
+    events = []
+    while run.progress.done < 4:
+        events += run.poll(timeout=0.01)
+        assert run.elapsed < 90
+    run._supervisor.backend.local_hosts = set()  # as if its workers ran elsewhere
+    pid = run.kill_worker()
+    assert pid in {worker.pid for worker in cluster.workers}
+    events += collect(run, timeout=100)
+    victim = next(w for w in cluster.workers if w.pid == pid)
+    assert victim.wait(timeout=10) == -signal.SIGKILL  # asked to die, through Dask
+    died = [e for e in events if isinstance(e, WorkerDied)]
+    assert [(d.pid, d.exitcode) for d in died] == [(pid, -signal.SIGKILL)]
+    summary = events[-1].summary
+    assert (summary.completed, summary.failed, summary.cancelled) == (40, 0, 0)

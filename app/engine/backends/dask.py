@@ -91,7 +91,7 @@ class DaskWorker:
 
 def _ask_to_die(client, address: str) -> None:
     with contextlib.suppress(Exception):  # it dies while answering: that is the point
-        client.run(die_now, workers=[address], wait=False)
+        client.run(die_now, workers=[address])
 
 
 class DaskBackend(Backend):
