@@ -91,7 +91,7 @@ class DaskCase(PoolCase):
             n_workers=self.workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # its HTTP server starts anyway: not on 8787
             silence_logs=logging.CRITICAL,
         )
         return cluster, distributed.Client(cluster, set_as_default=False)
