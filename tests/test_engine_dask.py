@@ -428,3 +428,18 @@ def test_kill_reaches_a_worker_on_another_computer_through_the_cluster(cluster):
     assert [(d.pid, d.exitcode) for d in died] == [(pid, -signal.SIGKILL)]
     summary = events[-1].summary
     assert (summary.completed, summary.failed, summary.cancelled) == (40, 0, 0)
+
+
+@needs_dask
+def test_the_dashboard_link_is_given_when_bokeh_can_draw_it(monkeypatch):
+    from app.engine.backends import dask as dask_backend
+
+    class FakeCluster:
+        dashboard_link = "http://127.0.0.1:40123/status"
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object())
+    assert dask_backend._dashboard_note(FakeCluster()).endswith(
+        "dashboard: http://127.0.0.1:40123/status"
+    )
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    assert "needs bokeh" in dask_backend._dashboard_note(FakeCluster())

@@ -187,3 +187,21 @@ def test_a_stopped_executor_worker_is_stuck_killed_and_its_tasks_run_again():
     assert summary.completed == 30 and summary.results == [x * x for x in inputs]
     assert summary.deaths == ((pid, -signal.SIGKILL),)
     assert wait_for_no_children() == []
+
+
+@pytest.mark.timeout(90)
+def test_executor_workers_that_keep_dying_stop_the_run_with_an_error_naming_them():
+    run = Run(
+        RunConfig(workload="power", inputs=tuple(range(20)), workers=2, executor="futures"),
+        func=sample_tasks.exit_on_seven,
+    )
+    run.start()
+    events = collect(run, timeout=60)
+    summary = events[-1].summary
+    deaths = [e for e in events if isinstance(e, WorkerDied)]
+    # Each death is the worker that ran task 7, never one the broken executor ended after it.
+    assert len(deaths) == 3 and all(d.exitcode == 3 for d in deaths)
+    assert summary.error is not None and "exit code 3" in summary.error
+    assert summary.results[7] is None and summary.cancelled >= 1
+    books_are_exact(summary)
+    assert wait_for_no_children() == []
