@@ -70,3 +70,21 @@ def test_kill_in_the_window_breaks_a_process_pool_executor_and_the_run_still_end
     assert any("BrokenProcessPool: a worker died" in t for t in texts), texts
     assert any("Pool restarted" in t and "ProcessPoolExecutor broke" in t for t in texts), texts
     assert any("Run finished: 40 tasks" in t for t in texts), texts
+
+
+def test_the_scheduler_address_is_remembered_and_a_bad_one_is_dropped_and_said(tmp_path):
+    from dataclasses import replace
+
+    from app.gui.settings import SettingsStore, default_settings
+
+    path = tmp_path / "settings.ini"
+    store = SettingsStore(str(path))
+    assert store.save(replace(default_settings(), scheduler="tcp://10.0.0.5:8786")) is None
+    assert SettingsStore(str(path)).load().scheduler == "tcp://10.0.0.5:8786"
+    assert store.save(default_settings()) is None
+    assert SettingsStore(str(path)).load().scheduler == ""
+
+    path.write_text("[run]\nscheduler=tcp://nowhere\n")
+    bad = SettingsStore(str(path))
+    assert bad.load().scheduler == ""
+    assert "run/scheduler" in bad.load_problem

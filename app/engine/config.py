@@ -148,6 +148,11 @@ def _check_scheduler(address: object, backend) -> None:
         return
     if not backend.uses_scheduler:
         raise ConfigError(f"a scheduler address is for the Dask executor, not {backend.name!r}")
+    check_scheduler_address(address)
+
+
+def check_scheduler_address(address: str) -> str:
+    """The address as Dask takes it ("tcp://HOST:PORT"), or ConfigError saying what it wants."""
     from urllib.parse import urlsplit
 
     text = normal_scheduler(address)
@@ -162,6 +167,7 @@ def _check_scheduler(address: object, backend) -> None:
             f"the scheduler address must look like tcp://HOST:PORT (the address "
             f"`dask scheduler` prints), got {address!r}"
         )
+    return text
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> None:

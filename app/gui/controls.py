@@ -248,6 +248,7 @@ class ControlPanel(QWidget):
         self.chunksize_spin.setValue(settings.chunksize)
         _select(self.start_method_combo, settings.start_method)
         self.until_stopped_check.setChecked(settings.until_stopped and ENGINE_RUNS_UNTIL_STOPPED)
+        self.scheduler_edit.setText(settings.scheduler)
 
     def current(self, base: PlaygroundSettings) -> PlaygroundSettings:
         return replace(
@@ -259,6 +260,7 @@ class ControlPanel(QWidget):
             chunksize=self.chunksize_spin.value(),
             start_method=self.start_method_combo.currentData(),
             until_stopped=self.until_stopped_check.isChecked(),
+            scheduler=self.scheduler,
         )
 
     def run_config(self) -> RunConfig:
