@@ -144,6 +144,12 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
             help=f"one of: {', '.join(available_start_methods())} (default {DEFAULT_START_METHOD})",
         )
         sub.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        sub.add_argument(
+            "--scheduler",
+            default="",
+            metavar="tcp://HOST:PORT",
+            help="with --executor dask: run on this Dask cluster (default: a local one per run)",
+        )
 
     run = commands.add_parser("run", help="run one job and print a summary")
     add_job_options(run)
@@ -437,6 +443,7 @@ def _config(
             if chunksize is None
             else chunksize,
             start_method=_start_method(start_method or args.start_method),
+            scheduler=getattr(args, "scheduler", ""),
         )
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
@@ -447,7 +454,13 @@ def _execute(config, show_progress: bool, label: str = "", observe=None, recordi
     `observe`, if given, is called with every record (to save them: `--trace`, `--csv`);
     `recording`, if given, records the run as it goes (`--record`)."""
     from app.engine import Run
-    from app.engine.records import PoolRestarted, TaskFailed, WorkerDied, WorkerStuck
+    from app.engine.records import (
+        ExecutorNote,
+        PoolRestarted,
+        TaskFailed,
+        WorkerDied,
+        WorkerStuck,
+    )
 
     run = Run(config) if recording is None else recording.wrap(Run(config))
     run.start()
@@ -471,11 +484,16 @@ def _execute(config, show_progress: bool, label: str = "", observe=None, recordi
                     )
                 elif isinstance(event, PoolRestarted):
                     _clear_line(show_progress)
+                    what = "pool restarted" if event.pool_replaced else "tasks rescheduled"
                     print(
-                        f"pool restarted: {event.retried} running task(s) retried, "
-                        f"{event.requeued} queued task(s) sent again",
+                        f"{what}: {event.retried} running task(s) retried, "
+                        f"{event.requeued} queued task(s) sent again"
+                        + (f" ({event.how})" if event.how else ""),
                         file=sys.stderr,
                     )
+                elif isinstance(event, ExecutorNote):
+                    _clear_line(show_progress)
+                    print(event.text, file=sys.stderr)
                 elif isinstance(event, TaskFailed) and failures_shown < 3:
                     failures_shown += 1
                     _clear_line(show_progress)

@@ -223,7 +223,7 @@ def test_wall_time_lasts_until_every_result_has_arrived():
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("executor", ["process", "thread"])
+@pytest.mark.parametrize("executor", ["process", "futures", "thread"])
 def test_a_run_until_stopped_goes_round_after_round_and_keeps_exact_books(executor):
     run = Run(
         RunConfig(
@@ -248,7 +248,7 @@ def test_a_run_until_stopped_goes_round_after_round_and_keeps_exact_books(execut
 
 @pytest.mark.skipif(os.name != "posix", reason="sessions are POSIX")
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("executor", ["process", "thread"])
+@pytest.mark.parametrize("executor", ["process", "futures", "thread"])
 def test_spawned_workers_start_out_of_reach_of_a_terminals_ctrl_c(executor):
     """A terminal's Ctrl+C goes to its foreground process group: workers must not be in it."""
     run = Run(RunConfig(workload="sleep", tasks=20, executor=executor, workers=2))

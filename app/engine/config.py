@@ -50,6 +50,8 @@ class RunConfig:
     # For live demos: the tasks (or inputs) are one round, sent again and again until Stop
     # (or until MAX_TASKS in all). Results are not kept: only the books and the telemetry.
     until_stopped: bool = False
+    # A Dask scheduler to run on, "tcp://HOST:PORT"; "" starts a local cluster for the run.
+    scheduler: str = ""
 
     def __post_init__(self) -> None:
         from app.workloads import WORKLOADS
@@ -66,6 +68,11 @@ class RunConfig:
                 f"unknown executor {self.executor!r}; choose from {', '.join(BACKENDS)}"
             )
         object.__setattr__(self, "executor", backend.name)  # "Threads" means "thread"
+        missing = backend.missing()
+        if missing:
+            raise ConfigError(missing)
+        _check_scheduler(self.scheduler, backend)
+        object.__setattr__(self, "scheduler", normal_scheduler(self.scheduler))
         methods = available_start_methods()
         if self.start_method not in START_METHODS:
             raise ConfigError(
@@ -124,6 +131,43 @@ def __getattr__(name: str):
 
         return tuple(BACKENDS)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def normal_scheduler(address: str) -> str:
+    """A scheduler address as Dask takes it: "HOST:PORT" gets "tcp://" in front."""
+    address = address.strip()
+    if address and "://" not in address:
+        return f"tcp://{address}"
+    return address
+
+
+def _check_scheduler(address: object, backend) -> None:
+    if not isinstance(address, str):
+        raise ConfigError(f"scheduler must be an address like tcp://HOST:PORT, got {address!r}")
+    if not address.strip():
+        return
+    if not backend.uses_scheduler:
+        raise ConfigError(f"a scheduler address is for the Dask executor, not {backend.name!r}")
+    check_scheduler_address(address)
+
+
+def check_scheduler_address(address: str) -> str:
+    """The address as Dask takes it ("tcp://HOST:PORT"), or ConfigError saying what it wants."""
+    from urllib.parse import urlsplit
+
+    text = normal_scheduler(address)
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        port = None
+        parts = None
+    if parts is None or not parts.hostname or port is None or parts.path not in ("", "/"):
+        raise ConfigError(
+            f"the scheduler address must look like tcp://HOST:PORT (the address "
+            f"`dask scheduler` prints), got {address!r}"
+        )
+    return text
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> None:

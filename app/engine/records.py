@@ -71,7 +71,7 @@ class WorkerDied:
     worker: str
     pid: int
     name: str
-    exitcode: int
+    exitcode: int | None  # None: not known here (a cluster's worker on another computer)
     at: float
     running: tuple[int, ...]  # task indices it had started and not delivered
     cause: str = ""  # how it ended, for people: "killed by SIGKILL", "its forkserver died"
@@ -103,6 +103,17 @@ class PoolRestarted:
     at: float
     retried: int  # tasks that had started and were run again
     requeued: int  # tasks that were waiting or in transit and were sent again
+    how: str = ""  # how this executor reacts to a death, for people (Backend.on_death)
+    # False: the executor rescheduled the tasks itself (Dask) and the other workers go on
+    pool_replaced: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorNote:
+    """A line about the executor for the event log: a cluster's dashboard link, say."""
+
+    at: float
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,14 +183,21 @@ class RunFinished:
 
 
 Event = (
-    WorkerStarted | Segment | TaskFailed | WorkerStuck | WorkerDied | PoolRestarted | RunFinished
+    WorkerStarted
+    | Segment
+    | TaskFailed
+    | WorkerStuck
+    | WorkerDied
+    | PoolRestarted
+    | ExecutorNote
+    | RunFinished
 )
 
 
 def describe_exit(code: int | None) -> str:
     """'exit code 3' or 'killed by SIGKILL': how a process ended, for people."""
     if code is None:
-        return "still running"
+        return "exit code not known here"
     if code < 0:
         try:
             return f"killed by {signal.Signals(-code).name}"

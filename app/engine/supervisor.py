@@ -26,7 +26,13 @@ from app.engine.backends import BACKENDS, Backend
 from app.engine.config import MAX_TASKS, RunConfig
 from app.engine.ledger import Ledger
 from app.engine.messages import Ack, ChunkError
-from app.engine.records import PoolRestarted, WorkerDied, WorkerStuck, describe_exit
+from app.engine.records import (
+    ExecutorNote,
+    PoolRestarted,
+    WorkerDied,
+    WorkerStuck,
+    describe_exit,
+)
 
 TARGET_CHUNK_S = 0.02  # auto chunks aim at this much work: fine-grained, yet cheap to send
 MIN_CHUNK_S = 0.002  # ...and never less, or tiny tasks would end in a long tail of tiny chunks
@@ -165,7 +171,9 @@ class Supervisor:
             now = time.perf_counter()
             if now >= next_look:  # not at every acknowledgement: each look is a syscall a worker
                 next_look = now + DEATH_LOOK_S
-                dead = self.backend.find_dead() + self._find_stuck_workers()
+                dead = self.backend.find_dead()
+                if self.backend.watch_for_stuck:
+                    dead += self._find_stuck_workers()
                 if dead:
                     if not self._recover(dead):
                         return
@@ -185,8 +193,19 @@ class Supervisor:
     def _open(self) -> None:
         self._free_slots = list(range(self.window))
         self.channel = self.backend.open()
+        more = self.backend.more_slots()
+        if more:  # a cluster bigger than the run asked for: keep all of it busy
+            self._free_slots += range(self.window, self.window + more)
+            self.window += more
+            self.backend.slots = self.window
         self.workers = self.backend.processes()
+        self._pass_on_notes()
         self.channel_ready.set()
+
+    def _pass_on_notes(self) -> None:
+        notes, self.backend.notes = self.backend.notes, []
+        at = time.perf_counter() - self.t0
+        self.notices.extend(ExecutorNote(at, text) for text in notes)
 
     def _in_flight_limit(self) -> int:
         """How many chunks may be in flight now."""
@@ -402,7 +421,7 @@ class Supervisor:
             self.deaths.append((process.pid, process.exitcode))
             self.notices.append(
                 WorkerDied(
-                    str(process.pid),
+                    getattr(process, "key", None) or str(process.pid),  # a cluster's: host:pid
                     process.pid,
                     process.name,
                     process.exitcode,
@@ -420,6 +439,13 @@ class Supervisor:
             for index in chunk.indices
             if not received[index]
         )
+        self._pass_on_notes()  # what the executor said of the death (BrokenProcessPool)
+        if self.backend.reschedules_itself:
+            # The executor runs the lost tasks again itself (Dask); the others go on.
+            self.retried += retried
+            self.notices.append(PoolRestarted(at, retried, 0, self.backend.on_death, False))
+            self.workers = self.backend.processes()
+            return True
         self.workers = {}
         self.backend.dispose()
         self._in_flight.clear()
@@ -428,7 +454,7 @@ class Supervisor:
         self._pending_count = sum(len(r) for r in self._pending)
         requeued = max(0, self._pending_count - unsent - retried)
         self.retried += retried
-        self.notices.append(PoolRestarted(at, retried, requeued))
+        self.notices.append(PoolRestarted(at, retried, requeued, self.backend.on_death))
         if self._pending_count:
             self._open()
         return True

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -120,10 +122,17 @@ class ControlPanel(QWidget):
 
         self.executor_combo = QComboBox()
         for name, backend in BACKENDS.items():
-            self.executor_combo.addItem(backend.label, name)
-            self.executor_combo.setItemData(
-                self.executor_combo.count() - 1, backend.tip, Qt.ItemDataRole.ToolTipRole
+            missing = backend.missing()
+            self.executor_combo.addItem(
+                f"{backend.label} (not installed)" if missing else backend.label, name
             )
+            index = self.executor_combo.count() - 1
+            self.executor_combo.setItemData(
+                index, missing or backend.tip, Qt.ItemDataRole.ToolTipRole
+            )
+            if missing:  # shown, so the class knows it exists, but it cannot be chosen
+                self.executor_combo.model().item(index).setEnabled(False)
+        self.scheduler_edit = scheduler_edit()
 
         self.workers_spin = ClampingSpinBox()
         self.workers_spin.setRange(1, max_workers())
@@ -153,7 +162,10 @@ class ControlPanel(QWidget):
         tasks_row.addWidget(self.tasks_spin, 1)
         tasks_row.addWidget(self.until_stopped_check)
         form.addRow("Tasks", tasks_row)
-        form.addRow("Executor", self.executor_combo)
+        executor_row = QHBoxLayout()
+        executor_row.addWidget(self.executor_combo)
+        executor_row.addWidget(self.scheduler_edit, 1)  # shown for Dask only: no row appears
+        form.addRow("Executor", executor_row)
         form.addRow("Workers", self.workers_spin)
         form.addRow("", self.cpus_label)
         form.addRow("", self.python_label)
@@ -221,15 +233,22 @@ class ControlPanel(QWidget):
         """The engine backend chosen, with its facts (label, tip, one_worker...)."""
         return BACKENDS[self.executor]
 
+    @property
+    def scheduler(self) -> str:
+        """The Dask scheduler address typed, "" for a local cluster."""
+        return self.scheduler_edit.text().strip()
+
     def apply(self, settings: PlaygroundSettings) -> None:
         """Show stored settings (already validated by the settings store)."""
         _select(self.workload_combo, settings.workload)
         self.tasks_spin.setValue(settings.tasks)
-        _select(self.executor_combo, settings.executor)
+        if not BACKENDS[settings.executor].missing():
+            _select(self.executor_combo, settings.executor)
         self.workers_spin.setValue(settings.workers)
         self.chunksize_spin.setValue(settings.chunksize)
         _select(self.start_method_combo, settings.start_method)
         self.until_stopped_check.setChecked(settings.until_stopped and ENGINE_RUNS_UNTIL_STOPPED)
+        self.scheduler_edit.setText(settings.scheduler)
 
     def current(self, base: PlaygroundSettings) -> PlaygroundSettings:
         return replace(
@@ -241,6 +260,7 @@ class ControlPanel(QWidget):
             chunksize=self.chunksize_spin.value(),
             start_method=self.start_method_combo.currentData(),
             until_stopped=self.until_stopped_check.isChecked(),
+            scheduler=self.scheduler,
         )
 
     def run_config(self) -> RunConfig:
@@ -257,6 +277,7 @@ class ControlPanel(QWidget):
             chunksize=self.chunksize_spin.value(),
             start_method=self.start_method_combo.currentData(),
             worker_nice=WORKER_NICENESS,
+            scheduler=self.scheduler if self.backend.uses_scheduler else "",
             **extra,
         )
 
@@ -281,6 +302,7 @@ class ControlPanel(QWidget):
             self.tasks_spin,
             self.executor_combo,
             self.chunksize_spin,
+            self.scheduler_edit,
         ):
             widget.setEnabled(not running)
         self.until_stopped_check.setEnabled(not running and ENGINE_RUNS_UNTIL_STOPPED)
@@ -325,6 +347,29 @@ class ControlPanel(QWidget):
         backend = self.backend
         self.workers_spin.setEnabled(not self._running and not backend.one_worker)
         self.start_method_combo.setEnabled(not self._running and backend.uses_start_method)
+        self.scheduler_edit.setVisible(backend.uses_scheduler)
+
+
+SCHEDULER_PATTERN = r"((tcp|tls)://)?[A-Za-z0-9._\-\[\]:]*"  # what can become tcp://HOST:PORT
+
+
+def scheduler_edit() -> QLineEdit:
+    """The Dask scheduler's address: empty (a local cluster per run) or tcp://HOST:PORT.
+
+    A validator keeps out what could never be an address; the engine checks the rest at
+    Start, and the event log says what it wants."""
+    edit = QLineEdit()
+    edit.setObjectName("schedulerAddress")
+    edit.setPlaceholderText("local cluster")
+    edit.setClearButtonEnabled(True)
+    edit.setMaxLength(200)
+    edit.setValidator(QRegularExpressionValidator(QRegularExpression(SCHEDULER_PATTERN), edit))
+    edit.setToolTip(
+        "Empty: each run starts a Dask cluster on this computer and closes it.\n"
+        "tcp://HOST:PORT: run on the cluster whose scheduler is there (see README,\n"
+        "'Beyond one machine'); the run never closes it."
+    )
+    return edit
 
 
 def explanation_text(workload) -> str:

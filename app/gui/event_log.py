@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.records import (
+    ExecutorNote,
     PoolRestarted,
     TaskFailed,
     WorkerDied,
@@ -132,11 +133,15 @@ class EventLog(QWidget):
                 "died",
             )
         elif isinstance(event, PoolRestarted):
+            what = "Pool restarted" if event.pool_replaced else "Tasks rescheduled"
+            how = f". {event.how[0].upper()}{event.how[1:]}." if event.how else ""
             self.add(
-                f"{event.at:6.2f} s  Pool restarted: {event.retried} started task(s) run again, "
-                f"{event.requeued} waiting task(s) sent again",
+                f"{event.at:6.2f} s  {what}: {event.retried} started task(s) run again, "
+                f"{event.requeued} waiting task(s) sent again{how}",
                 "restarted",
             )
+        elif isinstance(event, ExecutorNote):
+            self.add(f"{event.at:6.2f} s  {event.text}", "info")
         elif isinstance(event, TaskFailed):
             self._add_failure(event)
 

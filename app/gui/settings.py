@@ -33,7 +33,7 @@ MAX_LAYOUT_BYTES = 4096  # a saved window geometry or splitter state is well und
 SPLITTERS = 4
 KNOWN_KEYS = frozenset(
     [f"run/{name}" for name in ("workload", "tasks", "executor", "workers", "chunksize")]
-    + ["run/start_method", "run/until_stopped", "window/geometry"]
+    + ["run/start_method", "run/until_stopped", "run/scheduler", "window/geometry"]
     + [f"window/splitter{i}" for i in range(SPLITTERS)]
 )
 
@@ -60,6 +60,7 @@ class PlaygroundSettings:
     chunksize: int  # 0 means "auto"
     start_method: str
     until_stopped: bool = False  # rounds of `tasks` tasks until Stop, for live demos
+    scheduler: str = ""  # the Dask scheduler's address; "" for a local cluster per run
     geometry: bytes | None = None
     splitters: tuple[bytes, ...] = ()
 
@@ -147,6 +148,7 @@ class SettingsStore:
                 defaults.start_method,
             ),
             until_stopped=pick("run/until_stopped", _flag(values.get("run/until_stopped")), False),
+            scheduler=pick("run/scheduler", _scheduler(values.get("run/scheduler")), ""),
             # A layout that does not decode only costs the default layout: not worth a line.
             geometry=_layout(values.get("window/geometry")),
             splitters=tuple(
@@ -199,11 +201,25 @@ def _as_text(settings: PlaygroundSettings) -> dict[str, str]:
         "run/start_method": settings.start_method,
         "run/until_stopped": "true" if settings.until_stopped else "false",
     }
+    if settings.scheduler:
+        values["run/scheduler"] = settings.scheduler
     if settings.geometry is not None:
         values["window/geometry"] = base64.b64encode(settings.geometry).decode("ascii")
     for i, state in enumerate(settings.splitters[:SPLITTERS]):
         values[f"window/splitter{i}"] = base64.b64encode(state).decode("ascii")
     return values
+
+
+def _scheduler(value: str | None) -> str | None:
+    """A Dask scheduler address the engine would take, else None."""
+    if value is None or len(value) > 200:
+        return None
+    from app.engine.config import ConfigError, check_scheduler_address
+
+    try:
+        return check_scheduler_address(value)
+    except ConfigError:
+        return None
 
 
 def _choice(value: str | None, allowed: tuple[str, ...]) -> str | None:

@@ -164,8 +164,9 @@ class RunStats:
         elif isinstance(event, PoolRestarted):
             self.retried += event.retried
             # The old pool is gone, survivors too; its workers' blocks may still arrive.
+            # (Unless the executor rescheduled the tasks itself: then the survivors go on.)
             for worker in self._workers.values():
-                if worker.started_at <= event.at:
+                if event.pool_replaced and worker.started_at <= event.at:
                     worker.leave(event.at)
             self._see_time(event.at)
         elif isinstance(event, RunFinished):

@@ -31,6 +31,20 @@ class Backend:
     can_kill_workers: ClassVar[bool] = True  # "Kill a worker" has something to kill
     uses_start_method: ClassVar[bool] = False  # spawn / fork / forkserver applies
     one_worker: ClassVar[bool] = False  # always exactly one worker (serial)
+    # How the executor itself reacts when a worker dies, for the event log: one sentence.
+    on_death: ClassVar[str] = ""
+    # True: after a death the executor runs the lost tasks again by itself (Dask), so the
+    # supervisor only reports it; False: the supervisor disposes of every worker and opens anew.
+    reschedules_itself: ClassVar[bool] = False
+    # Its workers are processes of this computer whose state the OS can tell (stopped, CPU
+    # time): the supervisor watches them for being stuck. Not so for a cluster's.
+    watch_for_stuck: ClassVar[bool] = True
+    uses_scheduler: ClassVar[bool] = False  # a scheduler address applies (Dask)
+
+    @classmethod
+    def missing(cls) -> str:
+        """Why this backend cannot run here, with how to fix it, in one line; "" if it can."""
+        return ""
 
     @classmethod
     def describe(cls, config) -> str:
@@ -51,6 +65,8 @@ class Backend:
         self.slots = slots  # chunks in flight at most; each holds a slot until done
         self.on_done = on_done  # call with (generation, Ack or ChunkError), from any thread
         self.generation = 0  # bumped at each open(): late news from an old pool is ignored
+        self.notes: list[str] = []  # lines for the event log (a dashboard link); the supervisor
+        # takes them after open()
 
     def open(self) -> object:
         """Start the workers; return the channel their reports arrive on."""
@@ -62,6 +78,11 @@ class Backend:
     def started_by(self, slot: int) -> int:
         """The pid that started the chunk in this slot, or 0 if none has yet."""
         raise NotImplementedError
+
+    def more_slots(self) -> int:
+        """After open(): how many chunks it could keep busy beyond `slots`, when it found
+        more workers than the run asked for (an existing cluster); 0 if none."""
+        return 0
 
     def processes(self) -> dict:
         """Live worker processes by pid, for the supervisor to watch: {pid: Process}."""
@@ -80,7 +101,7 @@ class Backend:
         raise NotImplementedError
 
 
-_MODULES = ("process_pool", "thread_pool", "serial")
+_MODULES = ("process_pool", "thread_pool", "serial", "futures", "dask")
 
 
 def _load() -> dict[str, type[Backend]]:

@@ -30,6 +30,10 @@ class ProcessPoolBackend(Backend):
     label = "processes"
     tip = "multiprocessing.Pool: each worker is its own process with its own GIL"
     uses_start_method = True
+    on_death = (
+        "multiprocessing.Pool itself would wait forever for the lost task (CPython issue "
+        "96062), so the engine replaced the whole pool"
+    )
 
     def __init__(self, *args) -> None:
         super().__init__(*args)
