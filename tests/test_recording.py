@@ -393,3 +393,13 @@ def test_a_file_that_stops_being_writable_ends_in_one_sentence_and_no_file(tmp_p
     with pytest.raises(RecordingError, match="cannot write full.mpprun: No space left"):
         recorder.finish_file()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_kind_of_record_a_run_reports_can_be_recorded():
+    """A record class added to `records.Event` without a tag would end recordings in an error."""
+    import typing
+
+    from app.engine import records
+    from app.engine.recording import TAGS
+
+    assert set(typing.get_args(records.Event)) <= set(TAGS)

@@ -42,6 +42,7 @@ from pathlib import Path
 from app.engine.config import START_METHODS, ConfigError, RunConfig, available_start_methods
 from app.engine.platform_facts import current_platform
 from app.engine.records import (
+    ExecutorNote,
     PoolRestarted,
     RunFinished,
     RunSummary,
@@ -70,6 +71,7 @@ TAGS: dict[type, str] = {
     WorkerStuck: "stuck",
     WorkerDied: "died",
     PoolRestarted: "restarted",
+    ExecutorNote: "note",
     RunFinished: "finished",
 }
 CLASSES = {tag: cls for cls, tag in TAGS.items()}
