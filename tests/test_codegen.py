@@ -30,6 +30,7 @@ WAYS = [
         {"executor": "process", "start_method": m, "chunksize": c}
         for m, c in zip(available_start_methods(), (0, 1, 3), strict=False)
     ),
+    {"executor": "futures", "start_method": available_start_methods()[-1], "chunksize": 0},
     {"executor": "thread", "chunksize": 2},
     {"executor": "serial", "chunksize": 0},
 ]
@@ -126,6 +127,28 @@ def test_the_script_needs_only_the_standard_library():
             }
             assert imported <= set(sys.stdlib_module_names), (workload, way, imported)
             assert "app" not in imported
+
+
+def test_a_dask_script_says_what_it_needs_and_runs_on_a_cluster():
+    local = script_for(RunConfig(workload="primes", tasks=8, workers=3, executor="dask"))
+    ast.parse(local)
+    assert "dask[distributed]" in local
+    assert "LocalCluster(n_workers=3, threads_per_worker=1)" in local
+    assert "client.map(count_primes, inputs)" in local
+    remote = RunConfig(workload="primes", tasks=8, executor="dask", scheduler="tcp://10.0.0.5:8786")
+    assert 'Client("tcp://10.0.0.5:8786")' in script_for(remote)
+
+
+@pytest.mark.timeout(120)
+def test_the_dask_script_prints_the_results_the_engine_computes(tmp_path):
+    pytest.importorskip("distributed")
+    config = RunConfig(workload="primes", workers=2, executor="dask", **JOBS["primes"])
+    path = tmp_path / script_file_name(config)
+    path.write_text(script_for(config), encoding="utf-8")
+    completed = subprocess.run(  # with site-packages this time: Dask lives there
+        [sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=100
+    )
+    assert printed_results(completed) == engine_results("primes")
 
 
 def test_the_script_says_what_a_student_should_see():

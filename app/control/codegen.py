@@ -40,7 +40,13 @@ def script_file_name(config: RunConfig) -> str:
 
 def script_for(config: RunConfig) -> str:
     """The whole script for this run, as text that ends with a newline."""
-    writers = {"process": _process_pool, "thread": _thread_pool, "serial": _plain_loop}
+    writers = {
+        "process": _process_pool,
+        "futures": _futures_pool,
+        "dask": _dask_cluster,
+        "thread": _thread_pool,
+        "serial": _plain_loop,
+    }
     writer = writers.get(config.executor)
     if writer is None:
         label = BACKENDS[config.executor].label if config.executor in BACKENDS else "this"
@@ -95,13 +101,19 @@ def _docstring(config: RunConfig) -> str:
     lines = textwrap.wrap(summary, LINE_WIDTH - 3)
     lines[0] = '"""' + lines[0]
     return "\n".join(
-        [*lines, "", f"Standard library only. Save it and run: python {script_file_name(config)}"]
+        [*lines, "", f"{_needs(config)} Save it and run: python {script_file_name(config)}"]
         + ['"""']
     )
 
 
+def _needs(config: RunConfig) -> str:
+    if config.executor == "dask":
+        return 'Needs Dask: pip install "dask[distributed]".'
+    return "Standard library only."
+
+
 def _guard_comment(config: RunConfig) -> list[str]:
-    if config.executor == "process":
+    if config.executor in ("process", "futures", "dask"):
         return [
             "# The guard matters: a spawned (or forkserver) worker starts a new Python that",
             "# imports this file; without it, each worker would start a pool of its own.",
@@ -163,6 +175,56 @@ def _process_pool(config: RunConfig, func: str) -> tuple[list[str], set[str]]:
         *_indent(_map_call(config, func)),
     ]
     return lines, {"import multiprocessing"}
+
+
+def _futures_pool(config: RunConfig, func: str) -> tuple[list[str], set[str]]:
+    workers = config.workers
+    processes = f"{workers} worker process{'es' if workers != 1 else ''}"
+    if config.chunksize == 0:
+        chunks = [
+            "# The playground sizes chunks itself, from measured task times; here, Pool.map's",
+            "# default (executor.map's own is 1: a message per task).",
+            f"chunksize = max(1, -(-len(inputs) // (4 * {workers})))",
+        ]
+    else:
+        chunks = [f"chunksize = {config.chunksize}"]
+    lines = [
+        "cpus = multiprocessing.cpu_count()",
+        f'print(f"{{len(inputs)}} tasks for {processes} on {{cpus}} CPUs")',
+        *chunks,
+        f'context = multiprocessing.get_context("{config.start_method}")',
+        "started = time.perf_counter()",
+        f"with ProcessPoolExecutor({workers}, mp_context=context) as executor:",
+        "    # A worker that dies breaks the executor: every pending task fails with",
+        "    # BrokenProcessPool (Pool, instead, would wait for its result forever).",
+        f"    results = list(executor.map({func}, inputs, chunksize=chunksize))",
+    ]
+    return lines, {"import multiprocessing", "from concurrent.futures import ProcessPoolExecutor"}
+
+
+def _dask_cluster(config: RunConfig, func: str) -> tuple[list[str], set[str]]:
+    workers = config.workers
+    if config.scheduler:
+        connect = [
+            "# An existing cluster: its scheduler's address.",
+            f'with Client("{config.scheduler}") as client:',
+        ]
+    else:
+        connect = [
+            f"# A cluster on this computer: {workers} worker processes, one thread each.",
+            f"with LocalCluster(n_workers={workers}, threads_per_worker=1) as cluster, Client(",
+            "    cluster",
+            ") as client:",
+        ]
+    lines = [
+        "started = time.perf_counter()",
+        *connect,
+        "    # One future per task; the scheduler sends each to a free worker, and sends",
+        "    # a lost worker's tasks to another.",
+        f"    futures = client.map({func}, inputs)",
+        "    results = client.gather(futures)",
+    ]
+    return lines, {"from dask.distributed import Client, LocalCluster"}
 
 
 def _thread_pool(config: RunConfig, func: str) -> tuple[list[str], set[str]]:
