@@ -243,3 +243,184 @@ def test_merged_blocks_keep_the_cpu_time_of_both():
     unmeasured = Segment("1", 1, "W-1", 1, 1, 0, 1.0, 2.0)
     assert merge_blocks(earlier, unmeasured).cpu == 1.25
     assert merge_blocks(unmeasured, unmeasured).cpu is None
+
+
+# -- where the rest of a worker's life goes: start-up, sending, idle, bytes ---------------------
+
+LIFETIME_TOLERANCE_S = 0.01  # a few ms: the gaps between a worker's clock readings, on a busy VM
+
+
+def parts_of(worker: WorkerSummary) -> float:
+    return worker.startup_s + worker.cpu_s + worker.wait_s + worker.send_s + worker.idle_s
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("executor", ["process", "thread", "serial"])
+def test_start_up_computing_waiting_sending_and_idle_add_up_to_each_workers_lifetime(executor):
+    summary, _ = run_to_the_end(
+        RunConfig(workload="primes", tasks=24, executor=executor, workers=2, chunksize=2)
+    )
+    assert summary.per_worker
+    for worker in summary.per_worker:
+        assert worker.startup_s > 0 and worker.send_s > 0 and worker.idle_s >= 0
+        assert worker.cpu_s > 0 and worker.messages >= 2  # its hello and a report at least
+        assert parts_of(worker) == pytest.approx(worker.lifetime_s, abs=LIFETIME_TOLERANCE_S)
+        # A lifetime runs from being asked for to the run's last result.
+        assert worker.asked_s + worker.lifetime_s == pytest.approx(summary.wall_s, abs=1e-6)
+        assert worker.peak_rss_mb > 1.0  # an interpreter holds megabytes, whatever it runs
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("start_method", ["spawn", "fork", "forkserver"])
+def test_start_up_phases_are_ordered_and_positive_under_every_start_method(start_method):
+    from app.engine import available_start_methods
+
+    if start_method not in available_start_methods():
+        pytest.skip(f"{start_method} is not offered by this OS")
+    config = RunConfig(workload="power", tasks=8, workers=2, start_method=start_method)
+    run = Run(config)
+    run.start()
+    started = []
+    while not run.finished:
+        started.extend(e for e in run.poll(timeout=0.05) if type(e).__name__ == "WorkerStarted")
+    summary = run.wait(30)
+    assert len(started) == 2 == len(summary.per_worker)
+    for event in started:
+        assert 0 < event.asked < event.began < event.at, event
+    for worker in summary.per_worker:
+        assert worker.startup_s == pytest.approx(worker.ready_s - worker.asked_s)
+        assert 0 < worker.began_s - worker.asked_s < worker.startup_s
+
+
+@pytest.mark.timeout(60)
+def test_threads_share_the_start_up_of_the_process_they_run_in():
+    summary, _ = run_to_the_end(RunConfig(workload="power", tasks=8, executor="thread", workers=2))
+    first, second = summary.per_worker
+    assert first.asked_s == second.asked_s and first.began_s == second.began_s
+    assert first.pid == second.pid and first.peak_rss_mb == second.peak_rss_mb
+    for worker in summary.per_worker:
+        assert 0 < worker.asked_s < worker.began_s < worker.ready_s
+
+
+def pieces_of(messages: list) -> list:
+    """What the run's channel carries for these messages: one piece each, as send() cuts."""
+    return [
+        (1, number, 0, 1, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        for number, message in enumerate(messages)
+    ]
+
+
+def test_bytes_out_are_the_pickled_size_of_every_message_a_worker_sent():
+    from app.engine.ledger import Ledger
+    from app.engine.worker import say_hello
+
+    context = WorkerContext(func=abs, channel=_Channel())
+    say_hello(context)
+    execute_chunk(context, 0, range(0, 500), list(range(-500, 0)))  # one block of tiny tasks
+    execute_chunk(context, 1, range(500, 503), [-(10**6)] * 3)
+    messages = context.channel.messages()
+    ledger = Ledger(503)
+    for piece in context.channel:  # the pieces exactly as a worker sent them
+        ledger.take(piece, [])
+    (books,) = ledger.workers.values()
+    assert books.messages == len(messages) == 3
+    assert books.bytes_out == sum(
+        len(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)) for message in messages
+    )
+    assert ledger.summary(RunConfig(workload="power", tasks=503), start_method="",
+                          retried=0, chunks=2).bytes_out == books.bytes_out  # fmt: skip
+
+
+def test_a_report_carries_the_time_its_worker_spent_sending_the_messages_before_it():
+    context = WorkerContext(func=abs, channel=_Channel())
+    from app.engine.worker import say_hello, tally
+
+    say_hello(context)
+    sent_hello = tally().send_s
+    assert sent_hello > 0
+    execute_chunk(context, 0, range(0, 10), list(range(10)), bytes_in=123)
+    execute_chunk(context, 1, range(10, 20), list(range(10)), bytes_in=77)
+    hello, first, second = context.channel.messages()
+    assert first.send_s == sent_hello and first.bytes_in == 123
+    assert second.send_s > first.send_s and second.bytes_in == 200
+    assert second.idle_s >= first.idle_s >= 0
+
+
+def test_bytes_in_are_counted_as_a_pool_worker_reads_its_tasks():
+    from multiprocessing import Pipe
+    from multiprocessing.reduction import ForkingPickler
+
+    from app.engine.worker import count_received, last_received_bytes
+
+    receive, send = Pipe(duplex=False)
+    reader = count_received(receive.recv_bytes)
+    for task in [(0, 0, range(0, 3), [4, 2, 3]), (1, 5, range(3, 1003), list(range(1000)))]:
+        send.send(task)
+        assert ForkingPickler.loads(reader()) == task
+        assert last_received_bytes() == len(ForkingPickler.dumps(task))
+    receive.close()
+    send.close()
+
+
+@pytest.mark.timeout(60)
+def test_bytes_in_equal_the_pickled_size_of_the_chunks_sent_to_a_serial_worker():
+    from multiprocessing.reduction import ForkingPickler
+
+    inputs = tuple(range(200))  # small numbers: every chunk id, slot and index pickles alike
+    config = RunConfig(workload="power", inputs=inputs, executor="serial", chunksize=10)
+    summary, _ = run_to_the_end(config)
+    # Each chunk crosses to the worker as (chunk id, slot, indices, inputs) on a Queue.
+    expected = sum(
+        len(ForkingPickler.dumps((0, 0, range(start, start + 10), list(inputs[start:start + 10]))))
+        for start in range(0, 200, 10)
+    )  # fmt: skip
+    assert summary.bytes_in == expected
+    assert summary.per_worker[0].bytes_in == expected
+
+
+@pytest.mark.timeout(60)
+def test_process_workers_count_the_task_messages_that_brought_their_inputs():
+    inputs = tuple(range(1000, 1400))
+    config = RunConfig(workload="power", inputs=inputs, executor="process", chunksize=100)
+    summary, _ = run_to_the_end(config)
+    pickled_inputs = sum(len(pickle.dumps(list(inputs[i : i + 100]))) for i in range(0, 400, 100))
+    envelope = summary.bytes_in - pickled_inputs  # the Pool's job ids, our function, indices
+    assert 0 < envelope < 4 * 200, summary.bytes_in
+    assert summary.bytes_in == sum(worker.bytes_in for worker in summary.per_worker)
+    # The results (big numbers) are what travels back.
+    results = [x**x for x in inputs]
+    pickled_results = sum(len(pickle.dumps(results[i : i + 100])) for i in range(0, 400, 100))
+    assert pickled_results < summary.bytes_out < pickled_results + 6 * 400
+    assert summary.messages == sum(worker.messages for worker in summary.per_worker)
+
+
+@pytest.mark.timeout(60)
+def test_a_run_reports_each_workers_books_while_it_goes_on():
+    run = Run(RunConfig(workload="primes", tasks=40, executor="process", workers=2))
+    run.start()
+    live = []
+    while not run.finished:
+        live.extend(e for e in run.poll(timeout=0.05) if isinstance(e, WorkerSummary))
+    summary = run.wait(30)
+    assert {worker.worker for worker in live} == {w.worker for w in summary.per_worker}
+    for worker in live:  # so far: up to its last message, which nothing idle follows yet
+        assert parts_of(worker) == pytest.approx(worker.lifetime_s, abs=LIFETIME_TOLERANCE_S)
+
+
+@pytest.mark.timeout(60)
+def test_run_json_gives_where_each_worker_spent_its_time(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "run", "--workload", "power", "--tasks", "200", "--json"],
+        capture_output=True, text=True, timeout=50,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["bytes_in"] > 0 and data["bytes_out"] > 0 and data["messages"] >= 2
+    for worker in data["per_worker"]:
+        for key in ("cpu_s", "wait_s", "send_s", "idle_s", "startup_s", "bytes_in",
+                    "bytes_out", "peak_rss_mb"):  # fmt: skip
+            assert isinstance(worker[key], int | float), key

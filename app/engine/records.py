@@ -20,7 +20,12 @@ class WorkerStarted:
     worker: str  # stable key for charts: the pid for processes, "pid:thread-id" for threads
     pid: int
     name: str  # multiprocessing.current_process().name, or the thread's name
-    at: float
+    at: float  # ready: imports done, hello sent
+    # Its start-up's earlier moments, seconds since the run started (None: not measured): when
+    # the parent asked for its process to start, and when that process first ran our code.
+    # A thread's are those of the process it runs in (threads and serial runs: their host).
+    asked: float | None = None
+    began: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +123,21 @@ class WorkerSummary:
     ready_s: float | None = None  # when it said hello, since the run started (its start-up)
     cpu_s: float = 0.0  # CPU time its thread used inside tasks (time.thread_time)
     wait_s: float = 0.0  # busy_s - cpu_s: inside a task but waiting (for the GIL, for I/O)
+    # Where the rest of its life went. Its lifetime runs from when its process was asked to
+    # start (`asked_s`, since the run started) to the run's end (its last result in), its
+    # death, or the replacement of its pool; in a record sent while the run goes on, to its
+    # last message. startup_s + cpu_s + wait_s + send_s + idle_s == lifetime_s, to within the
+    # few microseconds per chunk between the worker's clock readings.
+    send_s: float = 0.0  # pickling its messages and handing them to the channel
+    idle_s: float = 0.0  # alive without a task: waiting for work, or for the run's end
+    startup_s: float | None = None  # from asked to start to ready (None: not measured)
+    bytes_in: int = 0  # pickled task messages it received: inputs, indices, the pool's envelope
+    bytes_out: int = 0  # pickled messages it sent: hello and reports (results, timings)
+    messages: int = 0  # messages it sent (a report of many tasks is one)
+    peak_rss_mb: float = 0.0  # its process's peak resident memory (threads share theirs)
+    asked_s: float | None = None  # when its process was asked to start, since the run began
+    began_s: float | None = None  # when that process first ran our code
+    lifetime_s: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -146,6 +166,9 @@ class RunSummary:
     stopped: bool = False  # the user asked the run to stop
     error: str | None = None  # why the run gave up, if it did
     results: list | None = field(default=None, repr=False, compare=False)
+    bytes_in: int = 0  # every worker's bytes_in, added up
+    bytes_out: int = 0
+    messages: int = 0  # hellos and reports the workers sent
 
     @property
     def ok(self) -> bool:
@@ -172,7 +195,14 @@ class RunFinished:
 
 
 Event = (
-    WorkerStarted | Segment | TaskFailed | WorkerStuck | WorkerDied | PoolRestarted | RunFinished
+    WorkerStarted
+    | Segment
+    | TaskFailed
+    | WorkerStuck
+    | WorkerDied
+    | PoolRestarted
+    | WorkerSummary  # a worker's books so far, now and then while the run goes on
+    | RunFinished
 )
 
 
