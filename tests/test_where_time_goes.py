@@ -424,3 +424,126 @@ def test_run_json_gives_where_each_worker_spent_its_time(tmp_path):
         for key in ("cpu_s", "wait_s", "send_s", "idle_s", "startup_s", "bytes_in",
                     "bytes_out", "peak_rss_mb"):  # fmt: skip
             assert isinstance(worker[key], int | float), key
+
+
+# -- where the time went, in numbers and words (app.stats.time_budget, no Qt) -------------------
+
+
+def books(worker: str = "1", slot_pid: int = 1, **parts) -> WorkerSummary:
+    """A worker's books with these parts (seconds) and bytes, everything else plain."""
+    values = dict(startup_s=0.1, cpu_s=0.5, wait_s=0.3, send_s=0.05, idle_s=0.05)
+    values.update(parts)
+    life = sum(v or 0.0 for k, v in values.items() if k.endswith("_s"))
+    return WorkerSummary(worker, slot_pid, f"W-{worker}", 10, 0, 0.8, 10.0, 0.8, 0.1,
+                         lifetime_s=life, **values)  # fmt: skip
+
+
+def test_a_workers_time_budget_has_five_parts_in_order():
+    from app.stats import PARTS, time_budget
+
+    budget = time_budget(books(startup_s=0.2, cpu_s=0.4, wait_s=0.2, send_s=0.1, idle_s=0.1))
+    assert PARTS == ("starting up", "computing", "waiting", "sending", "idle")
+    assert budget.parts_s == (0.2, 0.4, 0.2, 0.1, 0.1)
+    assert budget.shares == pytest.approx((0.2, 0.4, 0.2, 0.1, 0.1))
+    assert sum(budget.parts_s) == pytest.approx(budget.lifetime_s)
+    unmeasured = time_budget(books(startup_s=None))
+    assert unmeasured.parts_s[0] == 0.0
+
+
+def test_the_runs_costs_add_up_every_worker():
+    from app.stats import run_costs
+
+    first = books("1", bytes_in=1000, bytes_out=20_000, messages=30)
+    second = books("2", cpu_s=0.1, bytes_in=500, bytes_out=5_000, messages=12)
+    costs = run_costs([first, second])
+    assert costs.bytes_in == 1500 and costs.bytes_out == 25_000 and costs.messages == 42
+    assert costs.parts_s[1] == pytest.approx(0.6)
+    assert sum(costs.shares) == pytest.approx(1.0)
+
+
+def test_the_costs_in_words_say_bytes_messages_and_the_share_spent_sending():
+    from app.stats import costs_sentence, format_bytes, format_share
+
+    workers = [
+        books("1", startup_s=0.0, cpu_s=0.82, wait_s=0.0, send_s=0.18, idle_s=0.0,
+              bytes_in=1_200_000, bytes_out=12_400_000, messages=3210),
+    ]  # fmt: skip
+    assert costs_sentence(workers) == (
+        "Sent 12.4 MB in 3,210 messages and received 1.2 MB of tasks; sending took 18\u00a0% "
+        "of the workers' time."
+    )
+    assert costs_sentence([]) == "No worker has reported yet."
+    assert [format_bytes(n) for n in (1, 999, 1000, 123_456, 5_000_000_000)] == [
+        "1 byte", "999 bytes", "1.0 kB", "123 kB", "5.0 GB"
+    ]  # fmt: skip
+    shares = [format_share(s) for s in (0.18, 0.018, 0.0004, 0.0, 1e-7)]
+    assert shares == ["18\u00a0%", "1.8\u00a0%", "0.04\u00a0%", "0\u00a0%", "< 0.01\u00a0%"]
+
+
+def test_run_stats_keeps_each_workers_latest_books_and_the_summarys_at_the_end():
+    from app.engine.records import RunFinished, RunSummary
+    from app.stats import RunStats
+
+    stats = RunStats(10)
+    early, later = books("1", cpu_s=0.1), books("1", cpu_s=0.4)
+    stats.add(early)
+    first = stats.snapshot(0.5)
+    assert first.costs == {"1": early}
+    assert stats.snapshot(0.6).costs is first.costs  # unchanged books: the same mapping
+    stats.add(later)
+    assert stats.snapshot(0.7).costs["1"] is later
+    final = books("1", cpu_s=0.5)
+    summary = RunSummary("primes", "process", 1, "spawn", 0, 10, 10, 0, 0, 0, 1, 1.0, 0.1, 10.0,
+                         per_worker=(final,))  # fmt: skip
+    stats.add(RunFinished(summary))
+    assert stats.snapshot(1.0).costs["1"] is final
+
+
+# -- the window: the timeline's start-up, and the "Where the time went" tab --------------------
+
+
+def test_the_timeline_draws_each_workers_start_up_before_its_lane(qtbot):
+    from app.engine.records import WorkerStarted
+    from app.gui.charts import TimelineChart
+    from app.stats import RunStats
+
+    chart = TimelineChart()
+    qtbot.addWidget(chart)
+    stats = RunStats(4)
+    stats.add(WorkerStarted("1", 1, "SpawnPoolWorker-1", 0.30, asked=0.01, began=0.2))
+    stats.add(WorkerStarted("2", 2, "SpawnPoolWorker-2", 0.35, asked=0.02, began=0.25))
+    stats.add(WorkerStarted("3:9", 3, "Thread-1", 0.10))  # not measured: no start-up drawn
+    chart.draw(stats.snapshot(1.0))
+    opts = chart.startups.opts
+    assert list(opts["x0"]) == pytest.approx([0.01, 0.02, 0.10])
+    assert list(opts["width"]) == pytest.approx([0.29, 0.33, 0.0])
+    assert list(chart.lanes.opts["x0"]) == pytest.approx([0.30, 0.35, 0.10])
+    assert "starting up" in chart.caption.toolTip() + chart._caption_text
+
+
+@pytest.mark.timeout(60)
+def test_the_where_the_time_went_tab_draws_each_workers_parts_and_the_totals(qtbot, settings_path):
+    from app.gui.window import MainWindow
+    from app.stats import PARTS, time_budget
+
+    win = MainWindow(settings_path=settings_path)
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    panel = win.panel("where-time-went")
+    win.tabs.setCurrentWidget(panel)
+    with qtbot.waitSignal(win.run_finished, timeout=40_000) as finished:
+        win.start_config(RunConfig(workload="primes", tasks=12, workers=2, executor="thread"))
+    summary = finished.args[0]
+    qtbot.waitUntil(lambda: panel.chart._shown is not None and "messages" in panel.totals.text())
+    qtbot.waitUntil(lambda: len(panel.chart.parts["computing"].opts["width"]) == 2)
+    for row, worker in enumerate(summary.per_worker):
+        budget = time_budget(worker)
+        left = 0.0
+        for part, seconds in zip(PARTS, budget.parts_s, strict=True):
+            opts = panel.chart.parts[part].opts
+            assert opts["x0"][row] == pytest.approx(left) and opts["width"][row] == seconds
+            left += seconds
+    assert f"in {summary.messages:,} messages" in panel.totals.text()
+    assert "waiting" in panel.totals.text()
+    win.close()

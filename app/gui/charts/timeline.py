@@ -7,7 +7,10 @@ was inside a task but waiting (for the GIL, for I/O). Two threads on a CPU-bound
 half of each block pale; two processes show them solid. Only the share is known, not when in
 the block the waits fell, so the solid part comes first. Uneven
 tasks (mandelbrot with big chunks) show as one lane still busy while the others are grey.
-Failed tasks are drawn hatched; a worker that died ends its lane with a red cross. Blocks are
+Failed tasks are drawn hatched; a worker that died ends its lane with a red cross. Before a
+lane begins, a darker grey shows the worker starting up: from when its process was asked for to
+when it was ready (a fresh interpreter importing everything under spawn, almost nothing under
+fork; threads share the start-up of the one process they run in). Blocks are
 grouped by look into a few bar items, so a frame draws thousands of rectangles in a handful of
 calls, and only the blocks new since the last frame are converted to arrays.
 """
@@ -34,6 +37,7 @@ from app.gui.theme import (
     DEATH_COLOUR,
     FAILED_COLOUR,
     IDLE_COLOUR,
+    STARTUP_COLOUR,
     waiting_brush,
     worker_brush,
     worker_colour,
@@ -42,9 +46,9 @@ from app.gui.theme import (
 from app.stats import Snapshot, WorkerView
 
 CAPTION = (
-    "One row per worker, one block per task (or chunk). Coloured = computing, pale = waiting "
-    "inside a task (for the GIL, a free core or I/O), grey = waiting for work, hatched = tasks "
-    "that raised, red ✕ = the worker died."
+    "One row per worker, one block per task (or chunk). Dark grey = starting up, coloured = "
+    "computing, pale = waiting inside a task (for the GIL, a free core or I/O), light grey = "
+    "waiting for work, hatched = tasks that raised, red ✕ = the worker died."
 )
 LANE_HEIGHT = 0.8
 LABEL_SPACING = 1.1  # lane labels need this many text lines of room each
@@ -64,6 +68,15 @@ class TimelineChart(ChartPanel):
             x0=[], y0=[], width=[], height=LANE_HEIGHT, brush=IDLE_COLOUR, pen=pg.mkPen(None)
         )
         self.plot.addItem(self.lanes)
+        self.startups = pg.BarGraphItem(
+            x0=[],
+            y0=[],
+            width=[],
+            height=LANE_HEIGHT,
+            brush=pg.mkBrush(STARTUP_COLOUR),
+            pen=pg.mkPen(None),
+        )
+        self.plot.addItem(self.startups)
         # One item per worker look, made when a worker with that look first appears and kept
         # for later runs: a single-look BarGraphItem draws all its rectangles in one call.
         self._items_by_look: dict[int, pg.BarGraphItem] = {}
@@ -94,7 +107,13 @@ class TimelineChart(ChartPanel):
         self.reset()
 
     def reset(self) -> None:
-        for item in (self.lanes, *self.blocks, *self._waiting_by_look.values(), self.failed_blocks):
+        for item in (
+            self.lanes,
+            self.startups,
+            *self.blocks,
+            *self._waiting_by_look.values(),
+            self.failed_blocks,
+        ):
             item.setOpts(x0=[], y0=[], width=[])
         self.death_marks.setData([], [])
         self._workers = ()
@@ -120,6 +139,13 @@ class TimelineChart(ChartPanel):
         lane_numbers = np.arange(len(workers), dtype=float)
         self.lanes.setOpts(
             x0=starts, y0=lane_numbers - LANE_HEIGHT / 2, width=np.maximum(stops - starts, 0)
+        )
+        asked = np.array(
+            [starts[i] if w.asked_at is None else w.asked_at for i, w in enumerate(workers)],
+            dtype=float,
+        )
+        self.startups.setOpts(
+            x0=asked, y0=lane_numbers - LANE_HEIGHT / 2, width=np.maximum(starts - asked, 0)
         )
 
         start, width, computing, lane, look, failed = self._block_arrays(snapshot)

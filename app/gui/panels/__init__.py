@@ -33,7 +33,9 @@ class Panel(QWidget):
         """The run ended with this RunSummary."""
 
 
+from app.gui.panels.where_time_went import WhereTimeWentPanel  # noqa: E402 (needs Panel)
+
 # Every panel, in tab order after the history.
-PANELS: tuple[type[Panel], ...] = ()
+PANELS: tuple[type[Panel], ...] = (WhereTimeWentPanel,)
 
 __all__ = ["PANELS", "Panel"]
