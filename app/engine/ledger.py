@@ -144,50 +144,49 @@ class Ledger:
 
     def take(self, item: object, events: list) -> None:
         """One item from the channel: a message, or a piece of one `(pid, number, i, n, data)`."""
-        if type(item) is tuple:
-            message, size = self._assemble(item)
-        else:  # a message that crossed no pipe (in-process tests): no bytes to count
+        if type(item) is not tuple:  # a message that crossed no pipe (in-process tests)
             message, size = item, 0
-        if message is None:
-            return
+        elif item[3] == 1:  # the usual case: a message in one piece
+            data = item[4]
+            message, size = pickle.loads(data), len(data)
+        else:
+            message, size = self._assemble(item)
+            if message is None:
+                return
+        worker = message.worker
         self.heard_at[message.pid] = time.perf_counter()
-        books = self.workers.get(message.worker)
+        books = self.workers.get(worker)
         if books is None:
-            books = self.workers[message.worker] = WorkerBooks(
-                message.worker, message.pid, message.name
-            )
+            books = self.workers[worker] = WorkerBooks(worker, message.pid, message.name)
         books.bytes_out += size
         books.messages += 1
-        self._changed.add(message.worker)
-        t0 = self.t0
-        if isinstance(message, Hello):
-            at = message.at - t0
-            books.ready_s = at
-            books.accounted_until = max(books.accounted_until, at)
-            books.asked_s = None if message.asked is None else message.asked - t0
-            books.began_s = None if message.began is None else message.began - t0
-            books.rss_kb = max(books.rss_kb, message.rss_kb)
-            if self.first_ready is None:
-                self.first_ready = at
-            events.append(
-                WorkerStarted(
-                    message.worker,
-                    message.pid,
-                    message.name,
-                    at,
-                    books.asked_s,
-                    books.began_s,
-                )
-            )
-        elif isinstance(message, Report):
-            books.send_s = message.send_s
-            books.idle_s = message.idle_s
-            books.bytes_in = message.bytes_in
-            books.rss_kb = max(books.rss_kb, message.rss_kb)
-            for block in message.blocks:
+        self._changed.add(worker)
+        if type(message) is Report:  # by far the most frequent: first, and unpacked at once
+            *_, blocks, books.send_s, books.idle_s, books.bytes_in, rss_kb = message
+            if rss_kb > books.rss_kb:
+                books.rss_kb = rss_kb
+            for block in blocks:
                 self._take_block(books, block, events)
-            if message.blocks:
-                books.accounted_until = max(books.accounted_until, message.blocks[-1].end - t0)
+            if blocks:
+                until = blocks[-1].end - self.t0
+                if until > books.accounted_until:
+                    books.accounted_until = until
+        elif isinstance(message, Hello):
+            self._take_hello(books, message, events)
+
+    def _take_hello(self, books: WorkerBooks, message: Hello, events: list) -> None:
+        t0 = self.t0
+        at = message.at - t0
+        books.ready_s = at
+        books.accounted_until = max(books.accounted_until, at)
+        books.asked_s = None if message.asked is None else message.asked - t0
+        books.began_s = None if message.began is None else message.began - t0
+        books.rss_kb = max(books.rss_kb, message.rss_kb)
+        if self.first_ready is None:
+            self.first_ready = at
+        events.append(
+            WorkerStarted(books.worker, books.pid, books.name, at, books.asked_s, books.began_s)
+        )
 
     def _assemble(self, piece: tuple) -> tuple[Hello | Report | None, int]:
         """A piece's message once all its pieces are in, and the message's pickled size."""

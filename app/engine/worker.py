@@ -230,7 +230,7 @@ def say_hello(context: WorkerContext) -> None:
     books = _local.tally = Tally(now)
     asked = getattr(current_process(), "asked_at", None)
     began = _began_at if _began_pid == os.getpid() else None
-    send(context, Hello(*identity(), now, asked, began, peak_rss_kb(books, now)))
+    send(context, Hello(*identity(), now, asked, began, peak_rss_kb(books, now)), books)
 
 
 def run_chunk_in_process(chunk_id: int, slot: int, indices: Sequence[int], inputs: list) -> tuple:
@@ -265,7 +265,9 @@ def execute_chunk(
 
     # CPU time is read inside the wall-clock readings, so a block's CPU never exceeds its wall.
     start = clock()
-    books.idle_s += max(0.0, start - books.mark)
+    idle = start - books.mark
+    if idle > 0:
+        books.idle_s += idle
     cpu_start = cpu_clock()
     first_failures: list = []
     first = _call(func, inputs[0], indices[0], first_failures)
@@ -296,7 +298,11 @@ def execute_chunk(
                 )
             )
             if task_end - last_flush >= FLUSH_EVERY_S and position < count - 1:
-                send(context, _report(books, key, pid, name, chunk_id, blocks, task_end))
+                report = Report(
+                    key, pid, name, chunk_id, blocks, books.send_s, books.idle_s,
+                    books.bytes_in, peak_rss_kb(books, task_end),
+                )  # fmt: skip
+                send(context, report, books)
                 blocks = []
                 last_flush = task_end
     else:
@@ -318,24 +324,14 @@ def execute_chunk(
         busy = end - start
         blocks.append(TaskBlock(indices, start, end, results, failures, cpu_end - cpu_start))
     if blocks:
-        send(context, _report(books, key, pid, name, chunk_id, blocks, blocks[-1].end))
+        rss_kb = books.rss_kb
+        if blocks[-1].end - books.rss_at >= RSS_EVERY_S:
+            rss_kb = peak_rss_kb(books, blocks[-1].end)
+        report = Report(
+            key, pid, name, chunk_id, blocks, books.send_s, books.idle_s, books.bytes_in, rss_kb
+        )
+        send(context, report, books)
     return Ack(chunk_id, count, busy)
-
-
-def _report(
-    books: Tally, key: str, pid: int, name: str, chunk_id: int, blocks: list, now: float
-) -> Report:
-    return Report(
-        key,
-        pid,
-        name,
-        chunk_id,
-        blocks,
-        books.send_s,
-        books.idle_s,
-        books.bytes_in,
-        peak_rss_kb(books, now),
-    )
 
 
 def _call(func: Callable, value: object, index: int, failures: list) -> object:
@@ -352,7 +348,7 @@ def _failure(index: int, exc: BaseException) -> Failure:
     return Failure(index, type(exc).__qualname__, str(exc), "".join(frames))
 
 
-def send(context: WorkerContext, message: Hello | Report) -> None:
+def send(context: WorkerContext, message: Hello | Report, books: Tally | None = None) -> None:
     """Put one message on the run's channel, in atomic pieces when it crosses processes.
 
     A piece is the tuple `(pid, message_number, piece_number, piece_count, bytes)`: a plain
@@ -371,6 +367,7 @@ def send(context: WorkerContext, message: Hello | Report) -> None:
         context.channel.put(
             (pid, _message_count, number, total, payload[offset : offset + PIECE_BYTES])
         )
-    books = tally()
-    books.mark = time.perf_counter()
-    books.send_s += books.mark - started
+    if books is None:
+        books = tally()
+    books.mark = ended = time.perf_counter()
+    books.send_s += ended - started
