@@ -126,8 +126,10 @@ class WorkerSummary:
     # Where the rest of its life went. Its lifetime runs from when its process was asked to
     # start (`asked_s`, since the run started) to the run's end (its last result in), its
     # death, or the replacement of its pool; in a record sent while the run goes on, to its
-    # last message. startup_s + cpu_s + wait_s + send_s + idle_s == lifetime_s, to within the
-    # few microseconds per chunk between the worker's clock readings.
+    # last message. startup_s + cpu_s + wait_s + send_s + idle_s == lifetime_s: each part
+    # starts on the clock reading the one before it ended on, so no moment is lost or counted
+    # twice (a thread's wait for the GIL between two tasks counts as waiting; building a
+    # report, as sending it).
     send_s: float = 0.0  # pickling its messages and handing them to the channel
     idle_s: float = 0.0  # alive without a task: waiting for work, or for the run's end
     startup_s: float | None = None  # from asked to start to ready (None: not measured)

@@ -230,7 +230,7 @@ def say_hello(context: WorkerContext) -> None:
     books = _local.tally = Tally(now)
     asked = getattr(current_process(), "asked_at", None)
     began = _began_at if _began_pid == os.getpid() else None
-    send(context, Hello(*identity(), now, asked, began, peak_rss_kb(books, now)), books)
+    send(context, Hello(*identity(), now, asked, began, peak_rss_kb(books, now)), books, now)
 
 
 def run_chunk_in_process(chunk_id: int, slot: int, indices: Sequence[int], inputs: list) -> tuple:
@@ -279,9 +279,11 @@ def execute_chunk(
             TaskBlock(indices[0:1], start, end, [first], first_failures, cpu_end - cpu_start)
         )
         last_flush = start
+        # Each task's wall time starts where the last one's ended, so that the moments between
+        # them (its books; for a thread, a wait for the GIL) are counted, not lost.
+        task_start = end
         for position in range(1, count):
             failures: list = []
-            task_start = clock()
             cpu_start = cpu_clock()
             result = _call(func, inputs[position], indices[position], failures)
             cpu_end = cpu_clock()
@@ -302,9 +304,12 @@ def execute_chunk(
                     key, pid, name, chunk_id, blocks, books.send_s, books.idle_s,
                     books.bytes_in, peak_rss_kb(books, task_end),
                 )  # fmt: skip
-                send(context, report, books)
+                send(context, report, books, since=task_end)
                 blocks = []
                 last_flush = task_end
+                task_start = books.mark
+            else:
+                task_start = task_end
     else:
         results = [first]
         failures = first_failures
@@ -330,7 +335,7 @@ def execute_chunk(
         report = Report(
             key, pid, name, chunk_id, blocks, books.send_s, books.idle_s, books.bytes_in, rss_kb
         )
-        send(context, report, books)
+        send(context, report, books, since=blocks[-1].end)
     return Ack(chunk_id, count, busy)
 
 
@@ -348,16 +353,23 @@ def _failure(index: int, exc: BaseException) -> Failure:
     return Failure(index, type(exc).__qualname__, str(exc), "".join(frames))
 
 
-def send(context: WorkerContext, message: Hello | Report, books: Tally | None = None) -> None:
+def send(
+    context: WorkerContext,
+    message: Hello | Report,
+    books: Tally | None = None,
+    since: float | None = None,
+) -> None:
     """Put one message on the run's channel, in atomic pieces when it crosses processes.
 
     A piece is the tuple `(pid, message_number, piece_number, piece_count, bytes)`: a plain
     tuple, the smallest thing that pickles, so that a piece always fits in PIPE_BUF. The time
-    it takes goes to the calling thread's `send_s` (a process's Queue writes to the pipe from
-    a feeder thread of its own: that part overlaps the work and is not counted).
+    it takes goes to the calling thread's `send_s`, from `since` (the end of the work the
+    message reports: building the message is part of sending it) or from now. A process's
+    Queue writes to the pipe from a feeder thread of its own: that part overlaps the work and
+    is not counted.
     """
     global _message_count
-    started = time.perf_counter()
+    started = time.perf_counter() if since is None else since
     payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     _message_count += 1
     pieces = range(0, len(payload), PIECE_BYTES) if payload else range(1)
