@@ -265,6 +265,7 @@ def test_start_up_computing_waiting_sending_and_idle_add_up_to_each_workers_life
     assert summary.per_worker
     for worker in summary.per_worker:
         assert worker.startup_s > 0 and worker.send_s > 0 and worker.idle_s >= 0
+        assert 0 < worker.send_cpu_s <= worker.send_s * 1.05 + 1e-4
         assert worker.cpu_s > 0 and worker.messages >= 2  # its hello and a report at least
         assert parts_of(worker) == pytest.approx(worker.lifetime_s, abs=LIFETIME_TOLERANCE_S)
         # A lifetime runs from being asked for to the run's last result.
@@ -435,7 +436,7 @@ def books(worker: str = "1", slot_pid: int = 1, **parts) -> WorkerSummary:
     """A worker's books with these parts (seconds) and bytes, everything else plain."""
     values = dict(startup_s=0.1, cpu_s=0.5, wait_s=0.3, send_s=0.05, idle_s=0.05)
     values.update(parts)
-    life = sum(v or 0.0 for k, v in values.items() if k.endswith("_s"))
+    life = sum(v or 0.0 for k, v in values.items() if k.endswith("_s") and k != "send_cpu_s")
     return WorkerSummary(worker, slot_pid, f"W-{worker}", 10, 0, 0.8, 10.0, 0.8, 0.1,
                          lifetime_s=life, **values)  # fmt: skip
 
@@ -445,11 +446,20 @@ def test_a_workers_time_budget_has_five_parts_in_order():
 
     budget = time_budget(books(startup_s=0.2, cpu_s=0.4, wait_s=0.2, send_s=0.1, idle_s=0.1))
     assert PARTS == ("starting up", "computing", "waiting", "sending", "idle")
-    assert budget.parts_s == (0.2, 0.4, 0.2, 0.1, 0.1)
+    assert budget.parts_s == pytest.approx((0.2, 0.4, 0.2, 0.1, 0.1))
     assert budget.shares == pytest.approx((0.2, 0.4, 0.2, 0.1, 0.1))
     assert sum(budget.parts_s) == pytest.approx(budget.lifetime_s)
     unmeasured = time_budget(books(startup_s=None))
     assert unmeasured.parts_s[0] == 0.0
+
+
+def test_sending_without_the_cpu_counts_as_waiting():
+    from app.stats import time_budget
+
+    # A thread that spent 0.1 s in send(), 0.02 s of it with the CPU: 0.08 s waiting (the GIL).
+    budget = time_budget(books(wait_s=0.2, send_s=0.1, send_cpu_s=0.02))
+    assert budget.parts_s[2] == pytest.approx(0.28) and budget.parts_s[3] == pytest.approx(0.02)
+    assert sum(budget.parts_s) == pytest.approx(budget.lifetime_s)
 
 
 def test_the_runs_costs_add_up_every_worker():

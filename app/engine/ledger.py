@@ -46,6 +46,7 @@ class WorkerBooks:
         "asked_s",
         "began_s",
         "send_s",
+        "send_cpu_s",
         "idle_s",
         "bytes_in",
         "bytes_out",
@@ -67,6 +68,7 @@ class WorkerBooks:
         self.asked_s: float | None = None  # when its process was asked to start
         self.began_s: float | None = None  # when its process first ran our code
         self.send_s = 0.0  # the worker's own running totals, from its latest report
+        self.send_cpu_s = 0.0
         self.idle_s = 0.0
         self.bytes_in = 0
         self.bytes_out = 0  # counted here, message by message
@@ -109,6 +111,7 @@ class WorkerBooks:
             self.asked_s,
             self.began_s,
             max(0.0, lived_until - born),
+            self.send_cpu_s,
         )
 
 
@@ -162,7 +165,9 @@ class Ledger:
         books.messages += 1
         self._changed.add(worker)
         if type(message) is Report:  # by far the most frequent: first, and unpacked at once
-            *_, blocks, books.send_s, books.idle_s, books.bytes_in, rss_kb = message
+            *_, blocks, books.send_s, books.send_cpu_s, books.idle_s, books.bytes_in, rss_kb = (
+                message
+            )
             if rss_kb > books.rss_kb:
                 books.rss_kb = rss_kb
             for block in blocks:

@@ -34,12 +34,13 @@ using `cpu` seconds of its own thread's CPU time (None: not measured)."""
 
 Report = namedtuple(
     "Report",
-    "worker pid name chunk_id blocks send_s idle_s bytes_in rss_kb",
-    defaults=(0.0, 0.0, 0, 0),
+    "worker pid name chunk_id blocks send_s send_cpu_s idle_s bytes_in rss_kb",
+    defaults=(0.0, 0.0, 0.0, 0, 0),
 )
 Report.__doc__ = """What a worker did of chunk `chunk_id`: one or more TaskBlocks, and its
 running totals since it was ready: `send_s` sending its earlier messages (a message cannot
-carry its own sending time: the next one does), `idle_s` alive without a task until this
+carry its own sending time: the next one does) and `send_cpu_s` of that its thread's CPU
+time (the rest it waited: for the GIL, for a free core), `idle_s` alive without a task until this
 chunk began, `bytes_in` the pickled bytes of the task messages it received, `rss_kb` its
 process's peak resident memory so far."""
 

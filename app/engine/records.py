@@ -140,6 +140,9 @@ class WorkerSummary:
     asked_s: float | None = None  # when its process was asked to start, since the run began
     began_s: float | None = None  # when that process first ran our code
     lifetime_s: float = 0.0
+    # Of send_s, the CPU time its thread had (the rest it waited to send: for the GIL, for a
+    # free core); None: not measured.
+    send_cpu_s: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

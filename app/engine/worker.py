@@ -97,10 +97,11 @@ class Tally:
     last message); a chunk that starts later was waited for: `idle_s`.
     """
 
-    __slots__ = ("send_s", "idle_s", "bytes_in", "mark", "rss_kb", "rss_at")
+    __slots__ = ("send_s", "send_cpu_s", "idle_s", "bytes_in", "mark", "rss_kb", "rss_at")
 
     def __init__(self, mark: float) -> None:
         self.send_s = 0.0  # pickling messages and handing them to the channel
+        self.send_cpu_s = 0.0  # ...of which this thread had the CPU (the rest: GIL, a core)
         self.idle_s = 0.0  # alive without a task: from `mark` to the next chunk's start
         self.bytes_in = 0  # pickled task messages received (inputs, indices, envelope)
         self.mark = mark
@@ -301,10 +302,10 @@ def execute_chunk(
             )
             if task_end - last_flush >= FLUSH_EVERY_S and position < count - 1:
                 report = Report(
-                    key, pid, name, chunk_id, blocks, books.send_s, books.idle_s,
-                    books.bytes_in, peak_rss_kb(books, task_end),
+                    key, pid, name, chunk_id, blocks, books.send_s, books.send_cpu_s,
+                    books.idle_s, books.bytes_in, peak_rss_kb(books, task_end),
                 )  # fmt: skip
-                send(context, report, books, since=task_end)
+                send(context, report, books, since=task_end, cpu_since=cpu_end)
                 blocks = []
                 last_flush = task_end
                 task_start = books.mark
@@ -333,9 +334,10 @@ def execute_chunk(
         if blocks[-1].end - books.rss_at >= RSS_EVERY_S:
             rss_kb = peak_rss_kb(books, blocks[-1].end)
         report = Report(
-            key, pid, name, chunk_id, blocks, books.send_s, books.idle_s, books.bytes_in, rss_kb
-        )
-        send(context, report, books, since=blocks[-1].end)
+            key, pid, name, chunk_id, blocks, books.send_s, books.send_cpu_s, books.idle_s,
+            books.bytes_in, rss_kb,
+        )  # fmt: skip
+        send(context, report, books, since=blocks[-1].end, cpu_since=cpu_end)
     return Ack(chunk_id, count, busy)
 
 
@@ -358,18 +360,21 @@ def send(
     message: Hello | Report,
     books: Tally | None = None,
     since: float | None = None,
+    cpu_since: float | None = None,
 ) -> None:
     """Put one message on the run's channel, in atomic pieces when it crosses processes.
 
     A piece is the tuple `(pid, message_number, piece_number, piece_count, bytes)`: a plain
     tuple, the smallest thing that pickles, so that a piece always fits in PIPE_BUF. The time
     it takes goes to the calling thread's `send_s`, from `since` (the end of the work the
-    message reports: building the message is part of sending it) or from now. A process's
+    message reports: building the message is part of sending it) or from now, and the CPU
+    time of the calling thread in it to `send_cpu_s`, from `cpu_since` or now. A process's
     Queue writes to the pipe from a feeder thread of its own: that part overlaps the work and
     is not counted.
     """
     global _message_count
     started = time.perf_counter() if since is None else since
+    cpu_started = time.thread_time() if cpu_since is None else cpu_since
     payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     _message_count += 1
     pieces = range(0, len(payload), PIECE_BYTES) if payload else range(1)
@@ -381,5 +386,6 @@ def send(
         )
     if books is None:
         books = tally()
+    books.send_cpu_s += time.thread_time() - cpu_started
     books.mark = ended = time.perf_counter()
     books.send_s += ended - started

@@ -5,8 +5,9 @@ the engine measures every part of it (see `app.engine.records.WorkerSummary`):
 
     starting up   asked to start -> ready (a fresh interpreter, imports, its hello)
     computing     inside a task with the CPU (its thread's CPU time)
-    waiting       inside a task without the CPU (for the GIL, a free core, I/O)
-    sending       pickling its reports and results and handing them to the channel
+    waiting       inside a task, or sending, without the CPU (for the GIL, a free core, I/O)
+    sending       pickling its reports and results and handing them to the channel, with the
+                  CPU (a thread that waits for the GIL to send is waiting, not sending)
     idle          alive without a task: waiting for work, or for the run to end
 
 Pure functions of the engine's records: the chart and the command line say the same numbers.
@@ -55,12 +56,15 @@ class RunCosts:
 
 
 def time_budget(worker: WorkerSummary) -> TimeBudget:
-    """A worker's five parts; a start-up that was not measured counts as none."""
+    """A worker's five parts; a start-up that was not measured counts as none, and sending
+    whose CPU time was not measured counts as sending."""
+    send_s = max(0.0, worker.send_s)
+    sending = send_s if worker.send_cpu_s is None else min(send_s, max(0.0, worker.send_cpu_s))
     parts = (
         max(0.0, worker.startup_s or 0.0),
         max(0.0, worker.cpu_s),
-        max(0.0, worker.wait_s),
-        max(0.0, worker.send_s),
+        max(0.0, worker.wait_s) + send_s - sending,
+        sending,
         max(0.0, worker.idle_s),
     )
     return TimeBudget(worker.worker, worker.name, worker.pid, parts, worker.lifetime_s)
