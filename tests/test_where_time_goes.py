@@ -559,3 +559,35 @@ def test_the_where_the_time_went_tab_draws_each_workers_parts_and_the_totals(qtb
     assert f"in {summary.messages:,} messages" in panel.totals.text()
     assert "waiting" in panel.totals.text()
     win.close()
+
+
+@pytest.mark.timeout(90)
+def test_a_killed_workers_books_end_with_its_last_message_and_still_add_up():
+    from app.engine.records import PoolRestarted, WorkerDied
+
+    run = Run(RunConfig(workload="primes", tasks=60, workers=2, chunksize=1))
+    run.start()
+    events: list = []
+    killed = None
+    while not run.finished:
+        events.extend(run.poll(timeout=0.05))
+        if killed is None and run.progress.done >= 6:
+            killed = run.kill_worker()
+        assert run.elapsed < 80
+    summary = run.summary
+    assert summary.completed == 60 and killed is not None
+    (death,) = [e for e in events if isinstance(e, WorkerDied)]
+    (restart,) = [e for e in events if isinstance(e, PoolRestarted)]
+    by_pid = {worker.pid: worker for worker in summary.per_worker}
+    dead = by_pid[killed]
+    # What it did after its last message never arrived: none of it is called idle.
+    assert dead.asked_s + dead.lifetime_s <= death.at
+    first_pool = [w for w in summary.per_worker if w.asked_s < restart.at]
+    second_pool = [w for w in summary.per_worker if w.asked_s > restart.at]
+    assert len(first_pool) == 2 and len(second_pool) == 2
+    for worker in first_pool:
+        assert worker.asked_s + worker.lifetime_s <= restart.at
+    for worker in second_pool:
+        assert worker.asked_s + worker.lifetime_s == pytest.approx(summary.wall_s, abs=1e-6)
+    for worker in summary.per_worker:
+        assert parts_of(worker) == pytest.approx(worker.lifetime_s, abs=LIFETIME_TOLERANCE_S)

@@ -80,9 +80,11 @@ class WorkerBooks:
     def summary(self, wall: float, until: float | None) -> WorkerSummary:
         """These books as a WorkerSummary. `until`: the end of its life (since the run
         started), the time between its last message and then being idle; None while the run
-        goes on: its life so far ends with its last message."""
+        goes on: its life so far ends with its last message. So do the books of a worker
+        that died or was killed with its pool: what it did after its last message never
+        reached us (it may have been in a task), so none of it is called idle."""
         if self.ended_at is not None:
-            until = self.ended_at if until is None else min(until, self.ended_at)
+            until = None
         tail = 0.0
         if until is not None:
             tail = max(0.0, until - self.accounted_until)
