@@ -591,3 +591,44 @@ def test_a_killed_workers_books_end_with_its_last_message_and_still_add_up():
         assert worker.asked_s + worker.lifetime_s == pytest.approx(summary.wall_s, abs=1e-6)
     for worker in summary.per_worker:
         assert parts_of(worker) == pytest.approx(worker.lifetime_s, abs=LIFETIME_TOLERANCE_S)
+
+
+def test_the_ledger_marks_the_first_block_of_each_chunk():
+    from app.engine.ledger import Ledger
+
+    context = WorkerContext(func=abs, channel=_Channel())
+    execute_chunk(context, 0, range(0, 3), [1, 2, 3])  # tiny: one block
+    execute_chunk(context, 1, range(3, 6), [4, 5, 6])
+    ledger = Ledger(6)
+    events: list = []
+    for piece in context.channel:
+        ledger.take(piece, events)
+    segments = [e for e in events if isinstance(e, Segment)]
+    assert [s.chunk_start for s in segments] == [True, True]
+
+    def spin(n: int) -> int:  # coarse: a block per task, the chunk's first one marked
+        return sum(range(1_000_000 * n))
+
+    context = WorkerContext(func=spin, channel=_Channel())
+    execute_chunk(context, 0, range(0, 3), [2, 2, 2])
+    ledger = Ledger(3)
+    events = []
+    for piece in context.channel:
+        ledger.take(piece, events)
+    assert [e.chunk_start for e in events if isinstance(e, Segment)] == [True, False, False]
+
+
+def test_the_timeline_marks_chunk_boundaries_when_asked(qtbot):
+    from app.gui.charts import TimelineChart
+    from app.stats import RunStats
+
+    chart = TimelineChart()
+    qtbot.addWidget(chart)
+    stats = RunStats(4)
+    for index, (start, first) in enumerate([(0.0, True), (0.1, False), (0.2, True), (0.3, False)]):
+        stats.add(Segment("1", 1, "W-1", index, 1, 0, start, start + 0.1, chunk_start=first))
+    chart.draw(stats.snapshot(0.5))
+    assert len(chart.chunk_marks.opts["x0"]) == 0  # off at first
+    chart.set_chunk_marks(True)
+    chart.draw(stats.snapshot(0.6))
+    assert list(chart.chunk_marks.opts["x0"]) == pytest.approx([0.0, 0.2])

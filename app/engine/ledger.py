@@ -54,6 +54,7 @@ class WorkerBooks:
         "rss_kb",
         "accounted_until",
         "ended_at",
+        "last_chunk",
     )
 
     def __init__(self, worker: str, pid: int, name: str) -> None:
@@ -76,6 +77,7 @@ class WorkerBooks:
         self.rss_kb = 0
         self.accounted_until = 0.0  # its totals cover its life up to here (its last block)
         self.ended_at: float | None = None  # it died, or its pool was replaced
+        self.last_chunk = -1  # the chunk its last report was about
 
     def summary(self, wall: float, until: float | None) -> WorkerSummary:
         """These books as a WorkerSummary. `until`: the end of its life (since the run
@@ -172,8 +174,11 @@ class Ledger:
             )
             if rss_kb > books.rss_kb:
                 books.rss_kb = rss_kb
+            chunk_start = message.chunk_id != books.last_chunk  # a chunk's first report
+            books.last_chunk = message.chunk_id
             for block in blocks:
-                self._take_block(books, block, events)
+                self._take_block(books, block, events, chunk_start)
+                chunk_start = False
             if blocks:
                 until = blocks[-1].end - self.t0
                 if until > books.accounted_until:
@@ -234,7 +239,9 @@ class Ledger:
         self._changed.clear()
         return changed
 
-    def _take_block(self, books: WorkerBooks, block: TaskBlock, events: list) -> None:
+    def _take_block(
+        self, books: WorkerBooks, block: TaskBlock, events: list, chunk_start: bool = False
+    ) -> None:
         received = self.received
         indices = block.indices
         first, stop = indices.start, indices.stop
@@ -280,6 +287,7 @@ class Ledger:
                 block.start - t0,
                 block.end - t0,
                 block.cpu,
+                chunk_start,
             )
         )
         for failure in new_failures:

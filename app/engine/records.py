@@ -46,6 +46,7 @@ class Segment:
     start: float
     end: float
     cpu: float | None = None  # seconds of CPU time; None when it was not measured
+    chunk_start: bool = False  # the first block of a chunk: its worker had just taken it
 
     @property
     def cpu_share(self) -> float:

@@ -7,7 +7,9 @@ was inside a task but waiting (for the GIL, for I/O). Two threads on a CPU-bound
 half of each block pale; two processes show them solid. Only the share is known, not when in
 the block the waits fell, so the solid part comes first. Uneven
 tasks (mandelbrot with big chunks) show as one lane still busy while the others are grey.
-Failed tasks are drawn hatched; a worker that died ends its lane with a red cross. Before a
+Failed tasks are drawn hatched; a worker that died ends its lane with a red cross. On request
+(`set_chunk_marks`, the View menu), a thin dark line marks where each chunk began: the moments
+a worker took a message of work from the queue. Before a
 lane begins, a darker grey shows the worker starting up: from when its process was asked for to
 when it was ready (a fresh interpreter importing everything under spawn, almost nothing under
 fork; threads share the start-up of the one process they run in). Blocks are
@@ -97,6 +99,13 @@ class TimelineChart(ChartPanel):
             [], [], symbol="x", brush=pg.mkBrush(DEATH_COLOUR), pen=pg.mkPen("#FFFFFF", width=1)
         )
         self.death_marks.setZValue(10)
+        # Zero-wide bars with an outline: a vertical line a lane high at each chunk's start.
+        self.chunk_marks = pg.BarGraphItem(
+            x0=[], y0=[], width=0.0, height=LANE_HEIGHT, brush=None, pen=pg.mkPen("#222222")
+        )
+        self.chunk_marks.setZValue(6)
+        self.plot.addItem(self.chunk_marks)
+        self.show_chunk_marks = False
         self.plot.addItem(self.death_marks)
         self._label_metrics = QFontMetrics(self.tick_font)
         self._workers: Sequence[WorkerView] = ()
@@ -113,6 +122,7 @@ class TimelineChart(ChartPanel):
             *self.blocks,
             *self._waiting_by_look.values(),
             self.failed_blocks,
+            self.chunk_marks,
         ):
             item.setOpts(x0=[], y0=[], width=[])
         self.death_marks.setData([], [])
@@ -148,7 +158,7 @@ class TimelineChart(ChartPanel):
             x0=asked, y0=lane_numbers - LANE_HEIGHT / 2, width=np.maximum(starts - asked, 0)
         )
 
-        start, width, computing, lane, look, failed = self._block_arrays(snapshot)
+        start, width, computing, lane, look, failed, chunk_start = self._block_arrays(snapshot)
         top = lane - LANE_HEIGHT / 2
         waiting = width - computing
         waited = waiting > width * 0.01  # a wait under 1 % of its block is not a pixel wide
@@ -162,16 +172,25 @@ class TimelineChart(ChartPanel):
                 x0=start[pale] + computing[pale], y0=top[pale], width=waiting[pale]
             )
         self.failed_blocks.setOpts(x0=start[failed], y0=top[failed], width=width[failed])
+        if self.show_chunk_marks:
+            marked = chunk_start & (lane >= 0)
+            self.chunk_marks.setOpts(x0=start[marked], y0=top[marked], width=0.0)
+        else:
+            self.chunk_marks.setOpts(x0=[], y0=[], width=0.0)
 
         dead = [(worker.gone_at, lane) for lane, worker in enumerate(workers) if worker.died]
         self.death_marks.setData(
             [at for at, _ in dead], [lane for _, lane in dead], size=self._mark_size()
         )
 
+    def set_chunk_marks(self, shown: bool) -> None:
+        """Mark where each chunk began (from the next frame on)."""
+        self.show_chunk_marks = shown
+
     def _block_arrays(self, snapshot: Snapshot) -> tuple[np.ndarray, ...]:
-        """(start, width, computing, lane, look, failed) of every block. Between compactions the
-        timeline only grows at its end; a compaction rewrites its oldest half and keeps the rest.
-        Either way only blocks not seen in the last frame are converted."""
+        """(start, width, computing, lane, look, failed, chunk_start) of every block. Between
+        compactions the timeline only grows at its end; a compaction rewrites its oldest half
+        and keeps the rest. Either way only blocks not seen in the last frame are converted."""
         segments, old = snapshot.timeline, self._converted
         if segments is old:
             return self._arrays
@@ -220,7 +239,8 @@ class TimelineChart(ChartPanel):
         failed = np.fromiter((s.failed > 0 for s in segments), bool, count) & (lane >= 0)
         share = np.fromiter((s.cpu_share for s in segments), float, count)
         width = np.maximum(end - start, 0.0)
-        return start, width, width * share, lane, look, failed
+        chunk_start = np.fromiter((s.chunk_start for s in segments), bool, count)
+        return start, width, width * share, lane, look, failed, chunk_start
 
     def _item_for(self, worker: WorkerView) -> pg.BarGraphItem:
         look = worker_look(worker.slot)
@@ -291,4 +311,4 @@ class TimelineChart(ChartPanel):
 
 def _empty_arrays() -> tuple[np.ndarray, ...]:
     floats = np.empty(0)
-    return floats, floats, floats, floats, np.empty(0, int), np.empty(0, bool)
+    return floats, floats, floats, floats, np.empty(0, int), np.empty(0, bool), np.empty(0, bool)

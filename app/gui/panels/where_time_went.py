@@ -41,6 +41,22 @@ class WhereTimeWentPanel(Panel):
         self._pending: Snapshot = EMPTY  # the newest frame, drawn when the tab is in sight
         self._drawn: object = None
 
+    def attach(self, window) -> None:
+        """Add 'Mark chunk boundaries' to the View menu: the timeline's marks where each chunk
+        (one message of work) began, off at first."""
+        from PySide6.QtGui import QAction
+
+        timeline = next(chart for chart in window.charts if chart.name == "timeline")
+        self.chunk_marks_action = QAction("Mark &chunk boundaries in the timeline", window)
+        self.chunk_marks_action.setCheckable(True)
+
+        def show_marks(shown: bool) -> None:
+            timeline.set_chunk_marks(shown)
+            window.refresh_charts()
+
+        self.chunk_marks_action.toggled.connect(show_marks)
+        window.view_menu.addAction(self.chunk_marks_action)
+
     def run_started(self, config) -> None:
         self.chart.reset()
         self._pending, self._drawn = EMPTY, None
