@@ -632,3 +632,18 @@ def test_the_timeline_marks_chunk_boundaries_when_asked(qtbot):
     chart.set_chunk_marks(True)
     chart.draw(stats.snapshot(0.6))
     assert list(chart.chunk_marks.opts["x0"]) == pytest.approx([0.0, 0.2])
+
+
+@pytest.mark.timeout(60)
+def test_a_stopped_runs_books_end_with_each_workers_last_message():
+    run = Run(RunConfig(workload="sleep", tasks=40, executor="thread", workers=2))
+    run.start()
+    while run.progress.done < 4:
+        run.poll(timeout=0.05)
+        assert run.elapsed < 30
+    run.stop()
+    summary = run.wait(30)
+    assert summary.stopped
+    for worker in summary.per_worker:  # killed mid-sleep: that last stretch is not idle
+        assert worker.asked_s + worker.lifetime_s < summary.wall_s
+        assert parts_of(worker) == pytest.approx(worker.lifetime_s, abs=LIFETIME_TOLERANCE_S)

@@ -325,7 +325,10 @@ class Ledger:
         # task ended in its worker (a large result can take longer to arrive than to make).
         end = self.all_in_at or time.perf_counter()
         wall = max(end - self.t0, 1e-9)
-        workers = tuple(books.summary(wall, wall) for books in self.workers.values())
+        # A run stopped or given up killed its workers wherever they were, perhaps in a task:
+        # their books end with their last message, as a dead worker's do.
+        until = None if facts.get("stopped") or facts.get("error") else wall
+        workers = tuple(books.summary(wall, until) for books in self.workers.values())
         self._partial.clear()
         return RunSummary(
             workload=config.workload,

@@ -126,9 +126,10 @@ class WorkerSummary:
     wait_s: float = 0.0  # busy_s - cpu_s: inside a task but waiting (for the GIL, for I/O)
     # Where the rest of its life went. Its lifetime runs from when its process was asked to
     # start (`asked_s`, since the run started) to the run's end (its last result in); for a
-    # worker that died or went with its pool, and in a record sent while the run goes on, to
-    # its last message. startup_s + cpu_s + wait_s + send_s + idle_s == lifetime_s: each part
-    # starts on the clock reading the one before it ended on, so no moment is lost or counted
+    # worker that died or went with its pool, in a run stopped or given up, and in a record
+    # sent while the run goes on, to its last message.
+    # startup_s + cpu_s + wait_s + send_s + idle_s == lifetime_s: each part starts on the
+    # clock reading the one before it ended on, so no moment is lost or counted
     # twice (a thread's wait for the GIL between two tasks counts as waiting; building a
     # report, as sending it).
     send_s: float = 0.0  # pickling its messages and handing them to the channel
