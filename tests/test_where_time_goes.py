@@ -647,3 +647,16 @@ def test_a_stopped_runs_books_end_with_each_workers_last_message():
     for worker in summary.per_worker:  # killed mid-sleep: that last stretch is not idle
         assert worker.asked_s + worker.lifetime_s < summary.wall_s
         assert parts_of(worker) == pytest.approx(worker.lifetime_s, abs=LIFETIME_TOLERANCE_S)
+
+
+@pytest.mark.timeout(60)
+def test_the_time_budget_of_two_threads_on_primes_is_mostly_waiting_for_the_gil():
+    from app.stats import PARTS, run_costs
+
+    summary, _ = run_to_the_end(
+        RunConfig(workload="primes", tasks=PRIMES_TASKS, executor="thread", workers=2)
+    )
+    shares = dict(zip(PARTS, run_costs(summary.per_worker).shares, strict=True))
+    # One GIL for two threads: together they compute at most about half of their lives.
+    assert shares["waiting"] > 0.25 and shares["computing"] < 0.6, shares
+    assert shares["sending"] < 0.05  # a primes result is one small number
