@@ -635,11 +635,22 @@ def format_summary(summary) -> str:
         lines.append(
             "  waiting: the part of busy time with no CPU (waiting for the GIL, or for I/O)"
         )
+        lines.extend(_costs_lines(summary.per_worker))
     for pid, code in summary.deaths:
         lines.append(f"  worker pid {pid} died: {describe_exit(code)}")
     if summary.stopped:
         lines.append(f"  stopped before the end: {summary.cancelled:,} task(s) never ran")
     return "\n".join(lines)
+
+
+def _costs_lines(workers) -> list[str]:
+    """Where the workers' time went, in words, wrapped for a terminal."""
+    import textwrap
+
+    from app.stats import costs_sentence, shares_sentence
+
+    text = f"{costs_sentence(workers)} {shares_sentence(workers)}".replace("\u00a0", " ")
+    return textwrap.wrap(text, width=78, initial_indent="  ", subsequent_indent="  ")
 
 
 def _sweep(args: argparse.Namespace) -> int:

@@ -18,7 +18,14 @@ from multiprocessing.pool import Pool, ThreadPool
 
 from app.engine import worker
 from app.engine.messages import Ack, ChunkError
-from app.engine.worker import WorkerContext, execute_chunk, say_hello
+from app.engine.worker import (
+    WorkerContext,
+    count_received,
+    execute_chunk,
+    last_received_bytes,
+    note_start,
+    say_hello,
+)
 
 
 def host_main(
@@ -30,27 +37,33 @@ def host_main(
     threads: int | None,  # a ThreadPool of this many threads, or None: one after another
     nice: int = 0,
 ) -> None:
+    note_start()
     worker.prepare_worker_process(nice)
     context = WorkerContext(func, channel, started_by=started_by)
     pid = os.getpid()
+    # The size of each chunk's message is counted as it is read (Queue.get reads through
+    # `_recv_bytes`), and handed to the thread that runs the chunk, for its books.
+    tasks._recv_bytes = count_received(tasks._recv_bytes)
 
-    def run_chunk(chunk_id: int, slot: int, indices: range, inputs: list) -> Ack | ChunkError:
+    def run_chunk(
+        chunk_id: int, slot: int, indices: range, inputs: list, bytes_in: int = 0
+    ) -> Ack | ChunkError:
         started_by[slot] = pid
         try:
-            return execute_chunk(context, chunk_id, indices, inputs)
+            return execute_chunk(context, chunk_id, indices, inputs, bytes_in)
         except Exception as exc:  # a report that would not pickle, say: fail the chunk
             return ChunkError(chunk_id, type(exc).__qualname__, str(exc))
 
     if threads is None:
         say_hello(context)
         while (chunk := tasks.get()) is not None:
-            acks.send(run_chunk(*chunk))
+            acks.send(run_chunk(*chunk, last_received_bytes()))
         return
 
     # Acknowledgements are sent from the pool's one result thread: one writer, no lock.
     with _HostThreadPool(threads, say_hello, (context,)) as pool:
         while (chunk := tasks.get()) is not None:
-            pool.apply_async(run_chunk, chunk, callback=acks.send)
+            pool.apply_async(run_chunk, (*chunk, last_received_bytes()), callback=acks.send)
         pool.close()
         pool.join()
 

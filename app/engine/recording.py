@@ -72,6 +72,7 @@ TAGS: dict[type, str] = {
     WorkerDied: "died",
     PoolRestarted: "restarted",
     ExecutorNote: "note",
+    WorkerSummary: "books",  # a worker's books so far, a few times a second
     RunFinished: "finished",
 }
 CLASSES = {tag: cls for cls, tag in TAGS.items()}

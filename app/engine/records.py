@@ -20,7 +20,12 @@ class WorkerStarted:
     worker: str  # stable key for charts: the pid for processes, "pid:thread-id" for threads
     pid: int
     name: str  # multiprocessing.current_process().name, or the thread's name
-    at: float
+    at: float  # ready: imports done, hello sent
+    # Its start-up's earlier moments, seconds since the run started (None: not measured): when
+    # the parent asked for its process to start, and when that process first ran our code.
+    # A thread's are those of the process it runs in (threads and serial runs: their host).
+    asked: float | None = None
+    began: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,7 @@ class Segment:
     start: float
     end: float
     cpu: float | None = None  # seconds of CPU time; None when it was not measured
+    chunk_start: bool = False  # the first block of a chunk: its worker had just taken it
 
     @property
     def cpu_share(self) -> float:
@@ -129,6 +135,27 @@ class WorkerSummary:
     ready_s: float | None = None  # when it said hello, since the run started (its start-up)
     cpu_s: float = 0.0  # CPU time its thread used inside tasks (time.thread_time)
     wait_s: float = 0.0  # busy_s - cpu_s: inside a task but waiting (for the GIL, for I/O)
+    # Where the rest of its life went. Its lifetime runs from when its process was asked to
+    # start (`asked_s`, since the run started) to the run's end (its last result in); for a
+    # worker that died or went with its pool, in a run stopped or given up, and in a record
+    # sent while the run goes on, to its last message.
+    # startup_s + cpu_s + wait_s + send_s + idle_s == lifetime_s: each part starts on the
+    # clock reading the one before it ended on, so no moment is lost or counted
+    # twice (a thread's wait for the GIL between two tasks counts as waiting; building a
+    # report, as sending it).
+    send_s: float = 0.0  # pickling its messages and handing them to the channel
+    idle_s: float = 0.0  # alive without a task: waiting for work, or for the run's end
+    startup_s: float | None = None  # from asked to start to ready (None: not measured)
+    bytes_in: int = 0  # pickled task messages it received: inputs, indices, the pool's envelope
+    bytes_out: int = 0  # pickled messages it sent: hello and reports (results, timings)
+    messages: int = 0  # messages it sent (a report of many tasks is one)
+    peak_rss_mb: float = 0.0  # its process's peak resident memory (threads share theirs)
+    asked_s: float | None = None  # when its process was asked to start, since the run began
+    began_s: float | None = None  # when that process first ran our code
+    lifetime_s: float = 0.0
+    # Of send_s, the CPU time its thread had (the rest it waited to send: for the GIL, for a
+    # free core); None: not measured.
+    send_cpu_s: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -157,6 +184,9 @@ class RunSummary:
     stopped: bool = False  # the user asked the run to stop
     error: str | None = None  # why the run gave up, if it did
     results: list | None = field(default=None, repr=False, compare=False)
+    bytes_in: int = 0  # every worker's bytes_in, added up
+    bytes_out: int = 0
+    messages: int = 0  # hellos and reports the workers sent
 
     @property
     def ok(self) -> bool:
@@ -190,6 +220,7 @@ Event = (
     | WorkerDied
     | PoolRestarted
     | ExecutorNote
+    | WorkerSummary  # a worker's books so far, now and then while the run goes on
     | RunFinished
 )
 

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from app.engine.channel import ChannelReader
 from app.engine.config import RunConfig
 from app.engine.ledger import Ledger
-from app.engine.records import Event, RunFinished, RunSummary
+from app.engine.records import Event, PoolRestarted, RunFinished, RunSummary, WorkerDied
 from app.engine.supervisor import ChunkFailed, Supervisor, SupervisorDone
 
 POLL_BUDGET_S = 0.004  # poll() returns after this much work, so a GUI frame is never late
+BOOKS_EVERY_S = 0.25  # how often poll() returns the books so far of the workers heard from
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class Run:
         self._reader: ChannelReader | None = None
         self._done_notice: SupervisorDone | None = None
         self._summary: RunSummary | None = None
+        self._books_due_at = 0.0
 
     # ----------------------------------------------------------------- the caller's side
 
@@ -163,7 +165,15 @@ class Run:
             elif isinstance(notice, ChunkFailed):
                 self._ledger.fail_chunk(notice.indices, notice.exc_type, notice.message, events)
             else:
+                if isinstance(notice, WorkerDied):
+                    self._ledger.worker_left(notice.pid, notice.at)
+                elif isinstance(notice, PoolRestarted):
+                    self._ledger.pool_replaced(notice.at)
                 events.append(notice)
+        now = time.perf_counter()
+        if now >= self._books_due_at:  # where each worker's time went so far, now and then
+            self._books_due_at = now + BOOKS_EVERY_S
+            events.extend(self._ledger.changed_workers())
         if self._done_notice is not None and drained:
             events.append(self._finish())
         return events

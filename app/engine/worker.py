@@ -14,6 +14,14 @@ Beside wall time, each block carries the CPU time of the worker's own thread
 one). Wall minus CPU is time spent waiting: for the GIL when threads share a CPU-bound
 workload, for the clock or the disk on I/O-bound ones (`sleep`).
 
+Where the rest of a worker's life goes is counted as cheaply, per chunk and never per task,
+in running totals each Report carries (see `Tally`): time spent sending (pickling a message
+and handing it to the channel), time alive without a task (waiting for the next chunk, or for
+its first), and the pickled bytes of the task messages received, read off the bytes the
+worker reads anyway (`count_received`). The start-up's moments travel in the Hello: when the
+parent asked for the process (`Process.asked_at`, set by the backend), when it first ran our
+code (`note_start`), and when it was ready.
+
 Reports from worker processes cross a multiprocessing Queue as pieces of at most
 `PIECE_BYTES`. A pipe write of up to PIPE_BUF bytes is atomic (POSIX), so a worker that is
 killed mid-report leaves whole pieces or nothing, never half a message: the reader can never
@@ -36,6 +44,17 @@ from multiprocessing import current_process, parent_process
 from multiprocessing.connection import wait
 
 from app.engine.messages import Ack, Failure, Hello, Report, TaskBlock
+
+try:
+    import resource  # POSIX only: the peak memory a process has used, for free
+except ImportError:  # Windows
+    resource = None
+
+# When this process first ran our code: importing this module, in a spawned worker. A forked
+# worker (or one forked by a forkserver that imported it) inherits the value of another
+# process; `note_start` then takes the moment it starts running our code instead.
+_began_at = time.perf_counter()
+_began_pid = os.getpid()
 
 COARSE_TASK_S = 0.002  # tasks at least this long are timed and reported one by one
 FLUSH_EVERY_S = 0.05  # a coarse chunk sends what it has at least this often
@@ -68,6 +87,85 @@ _context: WorkerContext | None = None  # set in each worker process by init_proc
 _message_count = 0
 # Threads of one host process share its pid, so each message must get a number of its own.
 _message_count_lock = threading.Lock()
+_received_bytes = 0  # the size of the last task message this process received
+RSS_EVERY_S = 0.05  # peak memory is asked of the OS at most this often
+_RSS_KB_PER_UNIT = 1 / 1024 if sys.platform == "darwin" else 1  # ru_maxrss: bytes on macOS
+
+
+class Tally:
+    """Where one worker's time and bytes went since it was ready: running totals, per thread.
+
+    `mark` is when the worker last finished something it accounts for (its hello, a chunk's
+    last message); a chunk that starts later was waited for: `idle_s`.
+    """
+
+    __slots__ = ("send_s", "send_cpu_s", "idle_s", "bytes_in", "mark", "rss_kb", "rss_at")
+
+    def __init__(self, mark: float) -> None:
+        self.send_s = 0.0  # pickling messages and handing them to the channel
+        self.send_cpu_s = 0.0  # ...of which this thread had the CPU (the rest: GIL, a core)
+        self.idle_s = 0.0  # alive without a task: from `mark` to the next chunk's start
+        self.bytes_in = 0  # pickled task messages received (inputs, indices, envelope)
+        self.mark = mark
+        self.rss_kb = 0
+        self.rss_at = -1.0
+
+
+_local = threading.local()  # each worker thread's Tally
+
+
+def tally() -> Tally:
+    """The calling worker thread's running totals (made at its hello, or now)."""
+    books = getattr(_local, "tally", None)
+    if books is None:
+        books = _local.tally = Tally(time.perf_counter())
+    return books
+
+
+def peak_rss_kb(books: Tally, now: float) -> int:
+    """The process's peak resident memory in KiB (0 where the OS does not say), asked of the
+    OS at most every RSS_EVERY_S: one system call, never per task."""
+    if resource is not None and now - books.rss_at >= RSS_EVERY_S:
+        books.rss_at = now
+        books.rss_kb = int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * _RSS_KB_PER_UNIT)
+    return books.rss_kb
+
+
+def note_start() -> None:
+    """Call first in a worker process: it now runs our code (if importing this module was
+    not already the moment, in this very process)."""
+    global _began_at, _began_pid
+    if _began_pid != os.getpid():
+        _began_at, _began_pid = time.perf_counter(), os.getpid()
+
+
+def count_received(receive: Callable[..., bytes]) -> Callable[..., bytes]:
+    """Wrap a function that reads one pickled message (`Connection.recv_bytes`) so that the
+    size of what it read is kept: the bytes are counted as they are read, never pickled again."""
+
+    def receive_and_count(*args) -> bytes:
+        global _received_bytes
+        data = receive(*args)
+        _received_bytes = len(data)
+        return data
+
+    return receive_and_count
+
+
+def last_received_bytes() -> int:
+    """The size of the last message a `count_received` wrapper read in this process."""
+    return _received_bytes
+
+
+def pool_worker(inqueue, outqueue, *rest) -> None:
+    """A Pool worker process's body: `multiprocessing.pool.worker`, with the size of each task
+    message it reads counted. The Pool's SimpleQueue reads through `_reader.recv_bytes`."""
+    from multiprocessing.pool import worker
+
+    note_start()
+    reader = inqueue._reader
+    reader.recv_bytes = count_received(reader.recv_bytes)
+    worker(inqueue, outqueue, *rest)
 
 
 def identity() -> tuple[str, int, str]:
@@ -130,7 +228,12 @@ def die_with_parent() -> None:
 
 
 def say_hello(context: WorkerContext) -> None:
-    send(context, Hello(*identity(), time.perf_counter()))
+    """Say this worker is ready, with its start-up's moments; its running totals start now."""
+    now = time.perf_counter()
+    books = _local.tally = Tally(now)
+    asked = getattr(current_process(), "asked_at", None)
+    began = _began_at if _began_pid == os.getpid() else None
+    send(context, Hello(*identity(), now, asked, began, peak_rss_kb(books, now)), books, now)
 
 
 def run_chunk_in_process(chunk_id: int, slot: int, indices: Sequence[int], inputs: list) -> tuple:
@@ -138,14 +241,19 @@ def run_chunk_in_process(chunk_id: int, slot: int, indices: Sequence[int], input
     array, so the supervisor knows who holds it if this process dies or stops."""
     context = _context
     context.started_by[slot] = os.getpid()
-    return execute_chunk(context, chunk_id, indices, inputs)
+    return execute_chunk(context, chunk_id, indices, inputs, _received_bytes)
 
 
 def execute_chunk(
-    context: WorkerContext, chunk_id: int, indices: Sequence[int], inputs: list
+    context: WorkerContext,
+    chunk_id: int,
+    indices: Sequence[int],
+    inputs: list,
+    bytes_in: int = 0,
 ) -> Ack:
     """Run one chunk, report it through the context's channel, and acknowledge it.
 
+    `bytes_in`: the size of the pickled message that brought the chunk, for the books.
     busy_s counts the tasks alone, not the reporting, so that the supervisor's estimate of
     a task's cost (which sizes the next chunks) is not inflated by a fixed cost per chunk.
     """
@@ -155,9 +263,14 @@ def execute_chunk(
     key, pid, name = identity()
     blocks: list[TaskBlock] = []
     count = len(inputs)
+    books = tally()
+    books.bytes_in += bytes_in
 
     # CPU time is read inside the wall-clock readings, so a block's CPU never exceeds its wall.
     start = clock()
+    idle = start - books.mark
+    if idle > 0:
+        books.idle_s += idle
     cpu_start = cpu_clock()
     first_failures: list = []
     first = _call(func, inputs[0], indices[0], first_failures)
@@ -169,9 +282,11 @@ def execute_chunk(
             TaskBlock(indices[0:1], start, end, [first], first_failures, cpu_end - cpu_start)
         )
         last_flush = start
+        # Each task's wall time starts where the last one's ended, so that the moments between
+        # them (its books; for a thread, a wait for the GIL) are counted, not lost.
+        task_start = end
         for position in range(1, count):
             failures: list = []
-            task_start = clock()
             cpu_start = cpu_clock()
             result = _call(func, inputs[position], indices[position], failures)
             cpu_end = cpu_clock()
@@ -188,9 +303,16 @@ def execute_chunk(
                 )
             )
             if task_end - last_flush >= FLUSH_EVERY_S and position < count - 1:
-                send(context, Report(key, pid, name, chunk_id, blocks))
+                report = Report(
+                    key, pid, name, chunk_id, blocks, books.send_s, books.send_cpu_s,
+                    books.idle_s, books.bytes_in, peak_rss_kb(books, task_end),
+                )  # fmt: skip
+                send(context, report, books, since=task_end, cpu_since=cpu_end)
                 blocks = []
                 last_flush = task_end
+                task_start = books.mark
+            else:
+                task_start = task_end
     else:
         results = [first]
         failures = first_failures
@@ -210,7 +332,14 @@ def execute_chunk(
         busy = end - start
         blocks.append(TaskBlock(indices, start, end, results, failures, cpu_end - cpu_start))
     if blocks:
-        send(context, Report(key, pid, name, chunk_id, blocks))
+        rss_kb = books.rss_kb
+        if blocks[-1].end - books.rss_at >= RSS_EVERY_S:
+            rss_kb = peak_rss_kb(books, blocks[-1].end)
+        report = Report(
+            key, pid, name, chunk_id, blocks, books.send_s, books.send_cpu_s, books.idle_s,
+            books.bytes_in, rss_kb,
+        )  # fmt: skip
+        send(context, report, books, since=blocks[-1].end, cpu_since=cpu_end)
     return Ack(chunk_id, count, busy)
 
 
@@ -228,13 +357,26 @@ def _failure(index: int, exc: BaseException) -> Failure:
     return Failure(index, type(exc).__qualname__, str(exc), "".join(frames))
 
 
-def send(context: WorkerContext, message: Hello | Report) -> None:
+def send(
+    context: WorkerContext,
+    message: Hello | Report,
+    books: Tally | None = None,
+    since: float | None = None,
+    cpu_since: float | None = None,
+) -> None:
     """Put one message on the run's channel, in atomic pieces when it crosses processes.
 
     A piece is the tuple `(pid, message_number, piece_number, piece_count, bytes)`: a plain
-    tuple, the smallest thing that pickles, so that a piece always fits in PIPE_BUF.
+    tuple, the smallest thing that pickles, so that a piece always fits in PIPE_BUF. The time
+    it takes goes to the calling thread's `send_s`, from `since` (the end of the work the
+    message reports: building the message is part of sending it) or from now, and the CPU
+    time of the calling thread in it to `send_cpu_s`, from `cpu_since` or now. A process's
+    Queue writes to the pipe from a feeder thread of its own: that part overlaps the work and
+    is not counted.
     """
     global _message_count
+    started = time.perf_counter() if since is None else since
+    cpu_started = time.thread_time() if cpu_since is None else cpu_since
     payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     with _message_count_lock:
         _message_count += 1
@@ -246,3 +388,8 @@ def send(context: WorkerContext, message: Hello | Report) -> None:
         context.channel.put(
             (pid, message_number, number, total, payload[offset : offset + PIECE_BYTES])
         )
+    if books is None:
+        books = tally()
+    books.send_cpu_s += time.thread_time() - cpu_started
+    books.mark = ended = time.perf_counter()
+    books.send_s += ended - started

@@ -31,6 +31,9 @@ WORKER_COLOURS = (
 TOTAL_COLOUR = "#000000"
 IDLE_COLOUR = "#E4E4E4"  # the lane behind the timeline blocks: grey shows a worker waiting
 FAILED_COLOUR = "#000000"
+# A worker starting up, before it can take work: a darker grey than a lane waiting for work.
+# Flat, as the pale waiting part: a hatch is stretched with the chart's axes into blotches.
+STARTUP_COLOUR = "#A2A2A2"
 DEATH_COLOUR = "#D00000"  # the cross that ends a dead worker's lane
 TEXT_COLOUR = "#111111"
 MUTED_TEXT_COLOUR = "#444444"

@@ -20,6 +20,7 @@ from app.engine.records import (
     TaskFailed,
     WorkerDied,
     WorkerStarted,
+    WorkerSummary,
 )
 from app.stats.snapshot import Snapshot
 from app.stats.timeline import Timeline
@@ -44,6 +45,9 @@ class WorkerView:
     started_at: float = 0.0  # when it said hello (or first showed up), seconds since Start
     gone_at: float | None = None  # when it died or its pool was replaced; None while alive
     died: bool = False  # it died (rather than left with a pool that was replaced)
+    # When its process was asked to start (its start-up runs from here to started_at); None
+    # when not measured. Threads share the process they run in.
+    asked_at: float | None = None
 
 
 class _Worker:
@@ -61,6 +65,7 @@ class _Worker:
         "died",
         "started_at",
         "gone_at",
+        "asked_at",
         "window",
         "sample_times",
         "sample_rates",
@@ -80,6 +85,7 @@ class _Worker:
         self.died = False
         self.started_at = at
         self.gone_at: float | None = None
+        self.asked_at: float | None = None
         self.window = SlidingRate(window_s)
         self.sample_times: deque[float] = deque(maxlen=samples)
         self.sample_rates: deque[float] = deque(maxlen=samples)
@@ -97,6 +103,7 @@ class _Worker:
             self.started_at,
             self.gone_at,
             self.died,
+            self.asked_at,
         )
 
     def leave(self, at: float) -> None:
@@ -140,6 +147,8 @@ class RunStats:
         # Frozen copies for snapshots, made again only after what they copy has changed.
         self._series_copy: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] | None = None
         self._timeline_copy: tuple[Segment, ...] | None = None
+        self._costs: dict[str, WorkerSummary] = {}  # each worker's latest books
+        self._costs_copy: dict[str, WorkerSummary] | None = None
 
     # -- feeding -------------------------------------------------------------------------
 
@@ -151,6 +160,8 @@ class RunStats:
         elif isinstance(event, WorkerStarted):
             worker = self._worker(event.worker, event.pid, event.name, event.at)
             worker.started_at = min(worker.started_at, event.at)
+            if event.asked is not None:
+                worker.asked_at = event.asked
             self._see_time(event.at)
         elif isinstance(event, TaskFailed):
             self.recent_failures.append(event)
@@ -169,8 +180,13 @@ class RunStats:
                 if event.pool_replaced and worker.started_at <= event.at:
                     worker.leave(event.at)
             self._see_time(event.at)
+        elif isinstance(event, WorkerSummary):
+            self._costs[event.worker] = event
+            self._costs_copy = None
         elif isinstance(event, RunFinished):
             self.summary = event.summary
+            self._costs.update((worker.worker, worker) for worker in event.summary.per_worker)
+            self._costs_copy = None
 
     def add_all(self, events: Iterable[object]) -> None:
         for event in events:
@@ -316,6 +332,8 @@ class RunStats:
             }
         if self._timeline_copy is None:
             self._timeline_copy = tuple(self._timeline.blocks())
+        if self._costs_copy is None:
+            self._costs_copy = dict(self._costs)
         if self.summary is not None:
             rates = {worker.worker: worker.throughput for worker in self.summary.per_worker}
         else:
@@ -328,4 +346,5 @@ class RunStats:
             timeline=self._timeline_copy,
             done=self.done,
             final=self.summary is not None,
+            costs=self._costs_copy,
         )

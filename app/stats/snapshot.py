@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # RunStats makes snapshots, so this module cannot import it at run time
-    from app.engine.records import Segment
+    from app.engine.records import Segment, WorkerSummary
     from app.stats.run_stats import WorkerView
 
 Series = tuple[Sequence[float], Sequence[float]]  # (times, tasks per second)
@@ -33,6 +33,9 @@ class Snapshot:
     timeline: Sequence[Segment] = ()  # the blocks of work, oldest first
     done: int = 0  # tasks finished so far, failed ones included
     final: bool = False  # the run is over: this is how it ended
+    # Worker key -> where its time went so far (up to its last message), or over the whole
+    # run once it is over: the engine's WorkerSummary records.
+    costs: Mapping[str, WorkerSummary] = field(default_factory=dict)
 
 
 EMPTY = Snapshot()  # before any run: what a chart shows when reset

@@ -38,6 +38,7 @@ def merge_blocks(earlier: Segment, later: Segment) -> Segment:
         start=min(earlier.start, later.start),
         end=max(earlier.end, later.end),
         cpu=cpu,
+        chunk_start=earlier.chunk_start,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 
 from app.engine import procinfo, spawning
 from app.engine.backends import Backend
@@ -52,6 +53,7 @@ class HostedBackend(Backend):
             name=self.host_name,
             daemon=True,
         )
+        self._host.asked_at = time.perf_counter()  # travels to the host: its start-up began
         self._host.start()
         send.close()  # the host holds the only write end now: its death ends the pipe
         self._reported_dead = False

@@ -21,7 +21,7 @@ import time
 from app.engine import procinfo, spawning
 from app.engine.backends import Backend
 from app.engine.messages import ChunkError
-from app.engine.worker import init_process_worker, run_chunk_in_process
+from app.engine.worker import init_process_worker, pool_worker, run_chunk_in_process
 
 
 class ProcessPoolBackend(Backend):
@@ -141,7 +141,14 @@ class _EnginePool(multiprocessing.pool.Pool):
     def Process(self, ctx, *args, **kwargs):  # noqa: N802 (Pool's name)
         if self._populated:
             return _NoWorker()
-        return ctx.Process(*args, **kwargs)
+        # Our own body for the worker, which counts the bytes of the tasks it reads; and the
+        # moment it was asked for, which travels with the process object to the worker (the
+        # first of its start-up's three moments, see app.engine.worker).
+        if kwargs.get("target") is multiprocessing.pool.worker:
+            kwargs["target"] = pool_worker
+        process = ctx.Process(*args, **kwargs)
+        process.asked_at = time.perf_counter()
+        return process
 
 
 class _NoWorker:

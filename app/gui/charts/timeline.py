@@ -7,7 +7,12 @@ was inside a task but waiting (for the GIL, for I/O). Two threads on a CPU-bound
 half of each block pale; two processes show them solid. Only the share is known, not when in
 the block the waits fell, so the solid part comes first. Uneven
 tasks (mandelbrot with big chunks) show as one lane still busy while the others are grey.
-Failed tasks are drawn hatched; a worker that died ends its lane with a red cross. Blocks are
+Failed tasks are drawn hatched; a worker that died ends its lane with a red cross. On request
+(`set_chunk_marks`, the View menu), a thin dark line marks where each chunk began: the moments
+a worker took a message of work from the queue. Before a
+lane begins, a darker grey shows the worker starting up: from when its process was asked for to
+when it was ready (a fresh interpreter importing everything under spawn, almost nothing under
+fork; threads share the start-up of the one process they run in). Blocks are
 grouped by look into a few bar items, so a frame draws thousands of rectangles in a handful of
 calls, and only the blocks new since the last frame are converted to arrays.
 """
@@ -34,6 +39,7 @@ from app.gui.theme import (
     DEATH_COLOUR,
     FAILED_COLOUR,
     IDLE_COLOUR,
+    STARTUP_COLOUR,
     waiting_brush,
     worker_brush,
     worker_colour,
@@ -42,9 +48,9 @@ from app.gui.theme import (
 from app.stats import Snapshot, WorkerView
 
 CAPTION = (
-    "One row per worker, one block per task (or chunk). Coloured = computing, pale = waiting "
-    "inside a task (for the GIL, a free core or I/O), grey = waiting for work, hatched = tasks "
-    "that raised, red ✕ = the worker died."
+    "One row per worker, one block per task (or chunk). Dark grey = starting up, coloured = "
+    "computing, pale = waiting inside a task (for the GIL, a free core or I/O), light grey = "
+    "waiting for work, hatched = tasks that raised, red ✕ = the worker died."
 )
 LANE_HEIGHT = 0.8
 LABEL_SPACING = 1.1  # lane labels need this many text lines of room each
@@ -64,6 +70,15 @@ class TimelineChart(ChartPanel):
             x0=[], y0=[], width=[], height=LANE_HEIGHT, brush=IDLE_COLOUR, pen=pg.mkPen(None)
         )
         self.plot.addItem(self.lanes)
+        self.startups = pg.BarGraphItem(
+            x0=[],
+            y0=[],
+            width=[],
+            height=LANE_HEIGHT,
+            brush=pg.mkBrush(STARTUP_COLOUR),
+            pen=pg.mkPen(None),
+        )
+        self.plot.addItem(self.startups)
         # One item per worker look, made when a worker with that look first appears and kept
         # for later runs: a single-look BarGraphItem draws all its rectangles in one call.
         self._items_by_look: dict[int, pg.BarGraphItem] = {}
@@ -84,6 +99,13 @@ class TimelineChart(ChartPanel):
             [], [], symbol="x", brush=pg.mkBrush(DEATH_COLOUR), pen=pg.mkPen("#FFFFFF", width=1)
         )
         self.death_marks.setZValue(10)
+        # Zero-wide bars with an outline: a vertical line a lane high at each chunk's start.
+        self.chunk_marks = pg.BarGraphItem(
+            x0=[], y0=[], width=0.0, height=LANE_HEIGHT, brush=None, pen=pg.mkPen("#222222")
+        )
+        self.chunk_marks.setZValue(6)
+        self.plot.addItem(self.chunk_marks)
+        self.show_chunk_marks = False
         self.plot.addItem(self.death_marks)
         self._label_metrics = QFontMetrics(self.tick_font)
         self._workers: Sequence[WorkerView] = ()
@@ -94,7 +116,14 @@ class TimelineChart(ChartPanel):
         self.reset()
 
     def reset(self) -> None:
-        for item in (self.lanes, *self.blocks, *self._waiting_by_look.values(), self.failed_blocks):
+        for item in (
+            self.lanes,
+            self.startups,
+            *self.blocks,
+            *self._waiting_by_look.values(),
+            self.failed_blocks,
+            self.chunk_marks,
+        ):
             item.setOpts(x0=[], y0=[], width=[])
         self.death_marks.setData([], [])
         self._workers = ()
@@ -121,8 +150,15 @@ class TimelineChart(ChartPanel):
         self.lanes.setOpts(
             x0=starts, y0=lane_numbers - LANE_HEIGHT / 2, width=np.maximum(stops - starts, 0)
         )
+        asked = np.array(
+            [starts[i] if w.asked_at is None else w.asked_at for i, w in enumerate(workers)],
+            dtype=float,
+        )
+        self.startups.setOpts(
+            x0=asked, y0=lane_numbers - LANE_HEIGHT / 2, width=np.maximum(starts - asked, 0)
+        )
 
-        start, width, computing, lane, look, failed = self._block_arrays(snapshot)
+        start, width, computing, lane, look, failed, chunk_start = self._block_arrays(snapshot)
         top = lane - LANE_HEIGHT / 2
         waiting = width - computing
         waited = waiting > width * 0.01  # a wait under 1 % of its block is not a pixel wide
@@ -136,16 +172,25 @@ class TimelineChart(ChartPanel):
                 x0=start[pale] + computing[pale], y0=top[pale], width=waiting[pale]
             )
         self.failed_blocks.setOpts(x0=start[failed], y0=top[failed], width=width[failed])
+        if self.show_chunk_marks:
+            marked = chunk_start & (lane >= 0)
+            self.chunk_marks.setOpts(x0=start[marked], y0=top[marked], width=0.0)
+        else:
+            self.chunk_marks.setOpts(x0=[], y0=[], width=0.0)
 
         dead = [(worker.gone_at, lane) for lane, worker in enumerate(workers) if worker.died]
         self.death_marks.setData(
             [at for at, _ in dead], [lane for _, lane in dead], size=self._mark_size()
         )
 
+    def set_chunk_marks(self, shown: bool) -> None:
+        """Mark where each chunk began (from the next frame on)."""
+        self.show_chunk_marks = shown
+
     def _block_arrays(self, snapshot: Snapshot) -> tuple[np.ndarray, ...]:
-        """(start, width, computing, lane, look, failed) of every block. Between compactions the
-        timeline only grows at its end; a compaction rewrites its oldest half and keeps the rest.
-        Either way only blocks not seen in the last frame are converted."""
+        """(start, width, computing, lane, look, failed, chunk_start) of every block. Between
+        compactions the timeline only grows at its end; a compaction rewrites its oldest half
+        and keeps the rest. Either way only blocks not seen in the last frame are converted."""
         segments, old = snapshot.timeline, self._converted
         if segments is old:
             return self._arrays
@@ -194,7 +239,8 @@ class TimelineChart(ChartPanel):
         failed = np.fromiter((s.failed > 0 for s in segments), bool, count) & (lane >= 0)
         share = np.fromiter((s.cpu_share for s in segments), float, count)
         width = np.maximum(end - start, 0.0)
-        return start, width, width * share, lane, look, failed
+        chunk_start = np.fromiter((s.chunk_start for s in segments), bool, count)
+        return start, width, width * share, lane, look, failed, chunk_start
 
     def _item_for(self, worker: WorkerView) -> pg.BarGraphItem:
         look = worker_look(worker.slot)
@@ -265,4 +311,4 @@ class TimelineChart(ChartPanel):
 
 def _empty_arrays() -> tuple[np.ndarray, ...]:
     floats = np.empty(0)
-    return floats, floats, floats, floats, np.empty(0, int), np.empty(0, bool)
+    return floats, floats, floats, floats, np.empty(0, int), np.empty(0, bool), np.empty(0, bool)

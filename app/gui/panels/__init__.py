@@ -38,9 +38,11 @@ from app.gui.panels.code import CodePanel  # noqa: E402
 from app.gui.panels.export import ExportPanel  # noqa: E402
 from app.gui.panels.mandelbrot import MandelbrotPanel  # noqa: E402
 from app.gui.panels.recording import RecordingPanel  # noqa: E402
+from app.gui.panels.where_time_went import WhereTimeWentPanel  # noqa: E402
 
 # Every panel, in tab order after the history: one line each.
 PANELS: tuple[type[Panel], ...] = (
+    WhereTimeWentPanel,
     CodePanel,
     MandelbrotPanel,
     RecordingPanel,
