@@ -301,7 +301,7 @@ def _encode(record: object, workers: dict[tuple, int]) -> list:
     if type(record) is Segment:
         key = (record.worker, record.pid, record.name)
         slot = workers.setdefault(key, len(workers))
-        return [
+        encoded = [
             "segment",
             slot,
             record.first_index,
@@ -311,6 +311,9 @@ def _encode(record: object, workers: dict[tuple, int]) -> list:
             record.end,
             record.cpu,
         ]
+        if record.chunk_start:  # written only when true, so older files read the same
+            encoded.append(1)
+        return encoded
     if type(record) is RunFinished:
         return ["finished", record.summary.to_dict()]
     tag = TAGS.get(type(record))
@@ -631,6 +634,9 @@ class _Reader:
 
     def segment(self, values: list, workers: list) -> Segment:
         """The most frequent record, checked in one go (a file may hold a million)."""
+        chunk_start = False
+        if len(values) == 8 and values[7] == 1:  # the block begins a chunk
+            chunk_start, values = True, values[:7]
         if len(values) == 7:
             slot, first, count, failed, start, end, cpu = values
             if (
@@ -644,7 +650,7 @@ class _Reader:
                 and (cpu is None or type(cpu) in _NUMBERS)
                 and math.isfinite(start + end + (cpu or 0.0))
             ):
-                return Segment(*workers[slot], first, count, failed, start, end, cpu)
+                return Segment(*workers[slot], first, count, failed, start, end, cpu, chunk_start)
             if not (_is_int(slot) and 0 <= slot < len(workers)):
                 raise self.fail("a block names no worker of the file's list")
         self._build(Segment, ["", 0, "", *values[1:]])  # raises, saying which value is wrong
