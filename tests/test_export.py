@@ -285,7 +285,7 @@ def test_tasks_csv_reads_back_the_same_blocks(tmp_path):
     path = tmp_path / "tasks.csv"
     assert tables.write_tasks_csv(log, path) == 4
     assert path.read_text().splitlines()[0] == (
-        "worker,pid,name,first_index,count,failed,start_s,end_s,cpu_s"
+        "worker,pid,name,first_index,count,failed,start_s,end_s,cpu_s,chunk_start"
     )
     assert tables.read_tasks_csv(path) == log.blocks
 
@@ -354,7 +354,7 @@ def test_history_round_trips(tmp_path, kind):
         (tables.read_history_csv, "", "not a history CSV"),
         (
             tables.read_tasks_csv,
-            "worker,pid,name,first_index,count,failed,start_s,end_s,cpu_s\n1,x,n,0,1,0,0,1,\n",
+            "worker,pid,name,first_index,count,failed,start_s,end_s,cpu_s,chunk_start\n1,x,n,0,1,0,0,1,,\n",
             "line 2: pid should be int",
         ),  # fmt: skip
         (tables.read_tasks_json, "{", "not JSON"),

@@ -47,6 +47,7 @@ TASK_COLUMNS: tuple[tuple[str, type], ...] = (
     ("start_s", float),
     ("end_s", float),
     ("cpu_s", float),
+    ("chunk_start", bool),  # the block begins a chunk: its worker had just taken it
 )
 
 HISTORY_COLUMNS: tuple[tuple[str, type], ...] = (
@@ -91,6 +92,7 @@ def block_row(block: Segment) -> dict:
         "start_s": block.start,
         "end_s": block.end,
         "cpu_s": block.cpu,
+        "chunk_start": block.chunk_start,
     }
 
 
@@ -105,6 +107,7 @@ def block_of_row(row: dict) -> Segment:
         start=row["start_s"],
         end=row["end_s"],
         cpu=row["cpu_s"],
+        chunk_start=row["chunk_start"],
     )
 
 
@@ -126,7 +129,14 @@ def tasks_document(log: RunLog) -> dict:
         "run": None if log.about is None else asdict(log.about),
         "summary": None if log.summary is None else log.summary.to_dict(),
         "workers": [
-            {"worker": w.worker, "pid": w.pid, "name": w.name, "ready_s": w.at}
+            {
+                "worker": w.worker,
+                "pid": w.pid,
+                "name": w.name,
+                "ready_s": w.at,
+                "asked_s": w.asked,  # asked to start (None: not measured)
+                "began_s": w.began,  # first ran our code
+            }
             for w in log.workers.values()
         ],
         "blocks": [block_row(block) for block in log.blocks],
@@ -168,7 +178,14 @@ def tasks_document(log: RunLog) -> dict:
             for s in log.stuck
         ],
         "restarts": [
-            {"at_s": r.at, "retried": r.retried, "requeued": r.requeued} for r in log.restarts
+            {
+                "at_s": r.at,
+                "retried": r.retried,
+                "requeued": r.requeued,
+                "how": r.how,
+                "pool_replaced": r.pool_replaced,
+            }
+            for r in log.restarts
         ],
     }
 
@@ -208,12 +225,25 @@ def log_of_document(data: object) -> RunLog:
                 for row in data["stuck"]
             ],
             restarts=[
-                PoolRestarted(row["at_s"], row["retried"], row["requeued"])
+                PoolRestarted(
+                    row["at_s"],
+                    row["retried"],
+                    row["requeued"],
+                    row.get("how", ""),
+                    row.get("pool_replaced", True),
+                )
                 for row in data["restarts"]
             ],
         )
         for row in data["workers"]:
-            started = WorkerStarted(row["worker"], row["pid"], row["name"], row["ready_s"])
+            started = WorkerStarted(
+                row["worker"],
+                row["pid"],
+                row["name"],
+                row["ready_s"],
+                row.get("asked_s"),
+                row.get("began_s"),
+            )
             log.workers[started.worker] = started
     except (KeyError, TypeError, AttributeError) as exc:
         raise TableError(f"a tasks file with a missing or wrong field ({exc})") from None
