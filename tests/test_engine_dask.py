@@ -288,7 +288,9 @@ def test_the_cli_runs_on_a_real_cluster_and_survives_a_killed_worker(cluster):
         victim = cluster.workers[0]
         victim.kill()
         victim.wait(timeout=10)
-        out, _ = cli.communicate(timeout=90)
+        # Not communicate(): it would read stderr too, racing the thread that reads it.
+        out = cli.stdout.read()
+        cli.wait(timeout=90)
     finally:
         if cli.poll() is None:
             cli.kill()

@@ -167,7 +167,8 @@ class Run:
             else:
                 if isinstance(notice, WorkerDied):
                     self._ledger.worker_left(notice.pid, notice.at)
-                elif isinstance(notice, PoolRestarted):
+                elif isinstance(notice, PoolRestarted) and notice.pool_replaced:
+                    # Dask reschedules on the workers it has: their lives go on.
                     self._ledger.pool_replaced(notice.at)
                 events.append(notice)
         now = time.perf_counter()
