@@ -1,4 +1,4 @@
-"""The "Where the time went" tab: each worker's life in five parts, and the run's costs in words.
+"""The "Time spent" tab: where each worker's time went, in five parts, and the run's costs.
 
 The chart (`app.gui.charts.where_time_went`) draws a stacked bar per worker; beside it, the
 run's totals: bytes and messages sent, and the share of the workers' time that starting up,
@@ -23,7 +23,7 @@ WAITING_TEXT = "Start a run: each worker's start-up, computing, waiting, sending
 
 class WhereTimeWentPanel(Panel):
     name = "where-time-went"
-    title = "Where the time went"
+    title = "Time spent"  # short: six tabs share a 1280-pixel window
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
