@@ -16,6 +16,7 @@ import contextlib
 import multiprocessing
 import multiprocessing.pool
 import os
+import sys
 import time
 
 from app.engine import procinfo, spawning
@@ -189,9 +190,8 @@ def dispose_pool(pool: multiprocessing.pool.Pool, procs: list, server: int | Non
     handler.join(timeout=1.0)
     kill_all(pool._pool, server)  # one it started in the meantime
     _free_lock(pool._inqueue._rlock, wait_s=0.0)  # nobody alive reads the task pipe now
-    # The pool's task thread may hold the result queue's lock for a moment: wait a little.
-    _free_lock(pool._outqueue._wlock, wait_s=0.2)
     task_thread = pool._task_handler
+    _free_result_lock(pool._outqueue._wlock, task_thread)
     deadline = time.perf_counter() + 1.0
     while task_thread.is_alive() and time.perf_counter() < deadline:
         _discard_pending(pool._inqueue._reader)  # it may be blocked writing to a full pipe
@@ -250,6 +250,35 @@ def _discard_pending(connection) -> None:
         pass
     finally:
         os.set_blocking(fd, True)
+
+
+def _free_result_lock(lock, task_thread) -> None:
+    """Free the result queue's write lock, which a killed worker may have died holding.
+
+    Every worker is dead now; the only one alive that takes this lock is the pool's task
+    thread, for a moment, to tell the result thread to end. Wait only while it is writing
+    under the lock: a lock held with nobody writing was left by a dead worker (a worker that
+    was still starting when the last result came in, say), and waiting for it is time lost at
+    the end of every such run.
+    """
+    if lock is None:  # Windows queues have no write lock
+        return
+    deadline = time.perf_counter() + 0.2
+    while not lock.acquire(timeout=0.002):
+        if not _writing(task_thread) or time.perf_counter() > deadline:
+            break
+    with contextlib.suppress(ValueError):
+        lock.release()
+
+
+def _writing(thread) -> bool:
+    """Whether this thread is now sending on a pipe (under the lock it took to do so)."""
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code.co_name in ("_send_bytes", "send_bytes"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _free_lock(lock, wait_s: float) -> None:
