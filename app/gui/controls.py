@@ -147,6 +147,7 @@ class ControlPanel(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
         form = QFormLayout()
+        self._form = form
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Workload", self.workload_combo)
         tasks_row = QHBoxLayout()
@@ -288,6 +289,27 @@ class ControlPanel(QWidget):
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running and not stopping)
         self.kill_button.setEnabled(running and can_kill and not stopping)
+
+    def set_compact(self, compact: bool) -> None:
+        """Compact (presenter mode's big type): each label above its box and the CPU lines
+        wrapped, so the column stays narrow enough to leave the charts most of a 1280x720
+        screen; it grows taller instead, and the window scrolls it."""
+        self._form.setRowWrapPolicy(
+            QFormLayout.RowWrapPolicy.WrapAllRows
+            if compact
+            else QFormLayout.RowWrapPolicy.DontWrapRows
+        )
+        for label in (self.cpus_label, self.python_label):
+            label.setWordWrap(compact)
+            blank = self._form.labelForField(label)  # above the line it would be a blank line
+            if blank is not None:
+                blank.setVisible(not compact)
+        self._fit_explanation()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presenter mode's zoom
+            self._fit_explanation()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         # A wrapped label's height depends on its width, which layouts do not always honour:

@@ -23,6 +23,7 @@ from PySide6.QtCore import QStandardPaths
 from app.engine import EXECUTORS, available_start_methods, cpu_count
 from app.engine.config import DEFAULT_START_METHOD, MAX_TASKS, MAX_WORKERS
 from app.gui.settings_file import SettingsFileError, read_values, why_not_writable, write_values
+from app.gui.theme import DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM
 from app.workloads import WORKLOADS
 
 SETTINGS_ENV = "MPPLAYGROUND_SETTINGS"
@@ -33,7 +34,7 @@ MAX_LAYOUT_BYTES = 4096  # a saved window geometry or splitter state is well und
 SPLITTERS = 4
 KNOWN_KEYS = frozenset(
     [f"run/{name}" for name in ("workload", "tasks", "executor", "workers", "chunksize")]
-    + ["run/start_method", "run/until_stopped", "window/geometry"]
+    + ["run/start_method", "run/until_stopped", "window/geometry", "view/zoom"]
     + [f"window/splitter{i}" for i in range(SPLITTERS)]
 )
 
@@ -62,6 +63,7 @@ class PlaygroundSettings:
     until_stopped: bool = False  # rounds of `tasks` tasks until Stop, for live demos
     geometry: bytes | None = None
     splitters: tuple[bytes, ...] = ()
+    zoom: int = DEFAULT_ZOOM  # presenter mode: every text and chart at this percent
 
 
 def default_settings() -> PlaygroundSettings:
@@ -147,6 +149,11 @@ class SettingsStore:
                 defaults.start_method,
             ),
             until_stopped=pick("run/until_stopped", _flag(values.get("run/until_stopped")), False),
+            zoom=pick(
+                "view/zoom",
+                _whole_number(values.get("view/zoom"), MIN_ZOOM, MAX_ZOOM),
+                DEFAULT_ZOOM,
+            ),
             # A layout that does not decode only costs the default layout: not worth a line.
             geometry=_layout(values.get("window/geometry")),
             splitters=tuple(
@@ -198,6 +205,7 @@ def _as_text(settings: PlaygroundSettings) -> dict[str, str]:
         "run/chunksize": str(settings.chunksize),
         "run/start_method": settings.start_method,
         "run/until_stopped": "true" if settings.until_stopped else "false",
+        "view/zoom": str(settings.zoom),
     }
     if settings.geometry is not None:
         values["window/geometry"] = base64.b64encode(settings.geometry).decode("ascii")

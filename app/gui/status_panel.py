@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from app.control import Books
 from app.gui.fitted_label import FittedLabel
-from app.gui.theme import scaled_font
+from app.gui.theme import set_scaled_font
 
 TILES = (
     ("done", "Done"),
@@ -32,12 +32,12 @@ class StatusPanel(QWidget):
         super().__init__(parent)
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setFont(scaled_font(1, bold=True))
+        set_scaled_font(self.progress_bar, 1, bold=True)
         self.progress_bar.setFormat("ready")
         self.progress_bar.setValue(0)
         # Two lines: "Gave up: workers keep dying: ..." names every dead worker and its signal.
         self.state_label = FittedLabel("Choose a workload and press Start.", lines=2)
-        self.state_label.setFont(scaled_font(0, bold=True))
+        set_scaled_font(self.state_label, 0, bold=True)
 
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 8, 0)
@@ -49,7 +49,7 @@ class StatusPanel(QWidget):
             name.setObjectName("tileName")
             value = QLabel("—")
             value.setObjectName("bigNumber")
-            value.setFont(scaled_font(5, bold=True))
+            set_scaled_font(value, 5, bold=True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(name, 0, column)
             grid.addWidget(value, 1, column)
