@@ -38,10 +38,13 @@ from app.engine import (
 from app.engine.platform_facts import PlatformFacts
 from app.gui.clamping_spinbox import ClampingSpinBox
 from app.gui.settings import MAX_CHUNKSIZE, PlaygroundSettings, max_workers
+from app.gui.theme import zoom_percent
 from app.workloads import IO_BOUND, WORKLOADS
 
 # The engine accepts 10 million; a million already takes a minute and plenty of memory.
 MAX_GUI_TASKS = 1_000_000
+
+COMPACT_FROM = 150  # presenter mode's zoom from which each label sits above its box
 
 MAX_EXPLANATION_LINES = 5  # the explanation box's height; a longer one scrolls
 
@@ -289,6 +292,10 @@ class ControlPanel(QWidget):
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running and not stopping)
         self.kill_button.setEnabled(running and can_kill and not stopping)
+
+    def apply_zoom(self) -> None:
+        """Presenter mode's zoom changed: compact from `COMPACT_FROM` %."""
+        self.set_compact(zoom_percent() >= COMPACT_FROM)
 
     def set_compact(self, compact: bool) -> None:
         """Compact (presenter mode's big type): each label above its box and the CPU lines

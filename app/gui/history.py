@@ -78,6 +78,10 @@ class HistoryTable(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self._fit_to_font()
+        self._refit_timer = QTimer(self)  # dies with the table: never fires on a deleted one
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(0)
+        self._refit_timer.timeout.connect(self._fit_to_font)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -103,7 +107,7 @@ class HistoryTable(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:  # presenter mode's zoom
             # Once the table's header has its new font too (the style sheet makes it bold).
-            QTimer.singleShot(0, self._fit_to_font)
+            self._refit_timer.start()
 
     @property
     def runs(self) -> list[Comparison]:

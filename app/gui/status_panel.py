@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from app.control import Books
 from app.gui.fitted_label import FittedLabel
-from app.gui.theme import set_scaled_font
+from app.gui.theme import set_scaled_font, zoom_percent
 
 TILES = (
     ("done", "Done"),
@@ -61,6 +61,12 @@ class StatusPanel(QWidget):
         layout.addWidget(self.state_label)
         layout.addWidget(self.progress_bar)
         layout.addLayout(grid)
+
+    def apply_zoom(self) -> None:
+        """Presenter mode's zoom changed: bigger type gets more lines, so the longest status
+        ("Gave up: ..." with every dead worker) still fits a 1280x720 screen."""
+        zoom = zoom_percent()
+        self.state_label.set_lines(2 if zoom < 150 else 3 if zoom < 200 else 4)
 
     def show_state(self, text: str) -> None:
         self.state_label.setText(text)

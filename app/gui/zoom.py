@@ -2,11 +2,12 @@
 
 One zoom factor (`theme.zoom_percent`) sizes everything: the application's font (so every
 widget without a font of its own), each font a widget chose with `theme.set_scaled_font`, and
-the charts' type, axis room and line widths (`ChartPanel.apply_zoom`, which each chart's
-`zoom_changed` extends). `PresenterMode` puts the View menu's actions in the window: zoom in and
-out through `ZOOM_STEPS` (Ctrl+= and Ctrl+-), back to 100 % (Ctrl+0), one item per step, and full
-screen (F11). The window saves the zoom with its settings; changing it is a menu action, never
-part of a tick, so restyling every widget once then is fine.
+whatever a widget's own `apply_zoom()` does: the charts' type, axis room and line widths
+(`ChartPanel.apply_zoom`, which each chart's `zoom_changed` extends), the controls' compact
+form, the status line's extra lines. `PresenterMode` puts the View menu's actions in the
+window: zoom in and out through `ZOOM_STEPS` (Ctrl+= and Ctrl+-), back to 100 % (Ctrl+0), one
+item per step, and full screen (F11). The window saves the zoom with its settings; changing it
+is a menu action, never part of a tick, so restyling every widget once then is fine.
 """
 
 from __future__ import annotations
@@ -16,11 +17,7 @@ from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
 from PySide6.QtWidgets import QApplication, QFrame, QMainWindow, QScrollArea, QWidget
 
 from app.gui import theme
-from app.gui.charts.common import ChartPanel
-from app.gui.controls import ControlPanel
 from app.gui.theme import DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM, ZOOM_STEPS
-
-COMPACT_FROM = 150  # from this zoom on, the controls put each label above its box
 
 
 def clamp_zoom(percent: int) -> int:
@@ -52,10 +49,9 @@ def apply_zoom(percent: int) -> None:
     for widget in widgets:
         theme.refresh_scaled_font(widget)
     for widget in widgets:
-        if isinstance(widget, ChartPanel):
-            widget.apply_zoom()
-        elif isinstance(widget, ControlPanel):
-            widget.set_compact(theme.zoom_percent() >= COMPACT_FROM)
+        restyle = getattr(widget, "apply_zoom", None)
+        if callable(restyle):
+            restyle()
 
 
 class ColumnScroll(QScrollArea):
