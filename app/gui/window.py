@@ -38,6 +38,7 @@ from app.gui.controls import WORKER_NICENESS, ControlPanel
 from app.gui.event_log import EventLog
 from app.gui.history import HistoryTable
 from app.gui.lesson_driver import LessonDriver
+from app.gui.meters import MeterStrip
 from app.gui.panels import PANELS, Panel
 from app.gui.settings import SettingsStore
 from app.gui.status_panel import StatusPanel
@@ -133,6 +134,8 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.status)
+        self.meters = MeterStrip(self)  # CPU per core and each worker's memory, always in view
+        right_layout.addWidget(self.meters)
         right_layout.addWidget(self.lessons.wrap_charts(self._right_splitter), 1)
 
         self._main_splitter = QSplitter(Qt.Orientation.Horizontal)
