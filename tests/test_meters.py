@@ -82,7 +82,7 @@ def test_the_meters_follow_a_run_and_go_back_to_cpu_only_after_it(qtbot, window)
         with open(f"/proc/{entry.pid}/maps") as maps:  # Linux: what the worker has loaded
             assert "_psutil" not in maps.read(), "a worker loaded psutil"
     assert "2 processes" in meters.memory_texts()[0]
-    assert f"pid {pids[0]}" in meters.toolTip()
+    assert f"pid {pids[0]}" in meters.describe()  # the tooltip
     qtbot.waitSignal(window.run_finished, timeout=30_000).wait()
     samples = meters.samples
     qtbot.waitUntil(lambda: meters.samples > samples + 1, timeout=5000)

@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass
 
 import psutil
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from app.gui.charts.common import nice_ceiling
 from app.gui.theme import (
@@ -135,8 +135,15 @@ class MeterStrip(QWidget):
             self.memory = []
         self.samples += 1
         self.sample_ms = [*self.sample_ms[-99:], (time.perf_counter() - began) * 1000]
-        self.setToolTip(self.describe())
         self.update()
+
+    def event(self, event: QEvent) -> bool:
+        # The tooltip is written when asked for, not at every sample: setting one is a change
+        # event, and those add up.
+        if event.type() == QEvent.Type.ToolTip:
+            QToolTip.showText(event.globalPos(), self.describe(), self)
+            return True
+        return super().event(event)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -178,7 +185,7 @@ class MeterStrip(QWidget):
         return nice_ceiling(largest * 1.05, 1.0)
 
     def describe(self) -> str:
-        """Every figure the meters show, for the tooltip."""
+        """Every figure the meters show: their tooltip."""
         cores = ", ".join(f"{index}: {value:.0f} %" for index, value in enumerate(self.cpu))
         lines = [f"CPU cores busy: {cores}"]
         for entry in self.memory:
@@ -202,7 +209,10 @@ class MeterStrip(QWidget):
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)
-        self.updateGeometry()  # its height follows the font (presenter mode's zoom)
+        if event.type() == QEvent.Type.FontChange:  # presenter mode's zoom: a new height
+            # Only then: a relayout of the whole window per sample (a tooltip change is a
+            # change event too) would cost the next tick tens of milliseconds.
+            self.updateGeometry()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
