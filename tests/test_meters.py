@@ -21,13 +21,18 @@ from tests.test_gui import configure
 @pytest.fixture
 def sleepers():
     """Four child processes that only sleep: something with a known pid and memory to read."""
+    script = "import time; print('ready', flush=True); time.sleep(60)"
     children = [
-        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) for _ in range(4)
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
     ]
+    for child in children:  # started: its memory no longer grows
+        assert child.stdout.readline().strip() == "ready"
     yield [child.pid for child in children]
     for child in children:
         child.kill()
         child.wait(10)
+        child.stdout.close()
 
 
 @pytest.mark.timeout(30)
