@@ -186,6 +186,20 @@ def test_the_explanation_fits_after_a_single_resize(qtbot, width):
 
 
 def test_the_whole_window_fits_a_1280x720_projector(window):
-    """Nothing may demand more room than a 1280x720 screen has, lessons tabs included."""
+    """Nothing may demand more room than a 1280x720 screen has, lessons tabs included: at 100 %
+    the window's contents fit it without scrolling."""
     hint = window.minimumSizeHint()
     assert hint.width() <= 1280 and hint.height() <= 720, hint
+    contents = window.centralWidget().widget().minimumSizeHint()  # inside presenter's scrolling
+    menu_bar = window.menuBar().sizeHint().height()
+    assert contents.width() <= 1280 and contents.height() <= 720 - menu_bar, contents
+
+
+def test_zoomed_the_window_scrolls_at_most_up_and_down(qtbot, screen_window):
+    """Big type may make the window taller than the screen (it scrolls), never wider: a class
+    would not see the charts' right-hand side."""
+    area = screen_window.centralWidget()
+    qtbot.waitUntil(lambda: area.widget().width() <= area.viewport().width())
+    assert not area.horizontalScrollBar().isVisible()
+    contents = area.widget().minimumSizeHint()
+    assert contents.width() <= screen_window.width(), contents
