@@ -34,8 +34,9 @@ def step_down(percent: int) -> int:
     return next((step for step in reversed(ZOOM_STEPS) if step < percent), MIN_ZOOM)
 
 
-def apply_zoom(percent: int) -> None:
-    """Zoom every widget of the application to `percent` (100 to 250), now."""
+def apply_zoom(percent: int, window: QWidget | None = None) -> None:
+    """Zoom the application to `percent` (100 to 250), now: `window` and every window on show
+    are restyled (a closed window waiting to be deleted is left alone)."""
     app = QApplication.instance()
     theme.set_zoom_percent(clamp_zoom(percent))
     if not isinstance(app, QApplication):
@@ -45,7 +46,10 @@ def apply_zoom(percent: int) -> None:
     app.setFont(font)
     # Set again so that the style sheet's bold fonts and em-sized paddings follow the new size.
     app.setStyleSheet(app.styleSheet())
-    widgets = app.allWidgets()
+    tops = [top for top in app.topLevelWidgets() if top.isVisible() or top is window]
+    if window is not None and window not in tops:
+        tops.append(window)
+    widgets = [widget for top in tops for widget in (top, *top.findChildren(QWidget))]
     for widget in widgets:
         theme.refresh_scaled_font(widget)
     for widget in widgets:
@@ -119,7 +123,7 @@ class PresenterMode(QObject):
         menu.addSeparator()
         menu.addAction(self.full_screen_action)
         if self._percent != theme.zoom_percent():
-            apply_zoom(self._percent)
+            apply_zoom(self._percent, self._window)
         self._sync_actions()
 
     @property
@@ -131,7 +135,7 @@ class PresenterMode(QObject):
         percent = clamp_zoom(percent)
         if percent != self._percent or percent != theme.zoom_percent():
             self._percent = percent
-            apply_zoom(percent)
+            apply_zoom(percent, self._window)
             self.zoom_changed.emit(percent)
         self._sync_actions()
 
