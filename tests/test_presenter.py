@@ -193,3 +193,24 @@ def back_to_100(qapp):
     from app.gui.zoom import apply_zoom
 
     apply_zoom(100)
+
+
+@pytest.mark.timeout(60)
+def test_zooming_during_a_run_restyles_the_charts_and_the_run_ends_with_exact_books(qtbot, window):
+    from tests.test_gui import configure
+
+    configure(window, "sleep", 40, workers=2)
+    with qtbot.waitSignal(window.run_finished, timeout=30_000) as finished:
+        window.controls.start_button.click()
+        qtbot.waitUntil(lambda: bool(window.lines_chart._worker_lines), timeout=20_000)
+        window.presenter.set_zoom(200)
+        for line in window.lines_chart._worker_lines.values():  # drawn before the zoom
+            assert line.opts["pen"].widthF() == pytest.approx(2 * 2.0)
+        window.presenter.set_zoom(125)
+    summary = finished.args[0]
+    assert summary.completed + summary.failed == summary.tasks == 40
+    assert window.lines_chart.total_line.opts["pen"].widthF() == pytest.approx(3 * 1.25)
+    assert (
+        window.timeline_chart._label_metrics.height()
+        == QFontMetrics(window.timeline_chart.tick_font).height()
+    )
