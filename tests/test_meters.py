@@ -86,6 +86,8 @@ def test_the_meters_follow_a_run_and_go_back_to_cpu_only_after_it(qtbot, window)
         assert entry.slot == slots.get(entry.pid)  # drawn in the worker's colour
         with open(f"/proc/{entry.pid}/maps") as maps:  # Linux: what the worker has loaded
             assert "_psutil" not in maps.read(), "a worker loaded psutil"
+    shown_slots = [entry.slot for entry in meters.memory]
+    assert shown_slots == sorted(shown_slots)  # in the charts' order
     assert "2 processes" in meters.memory_texts()[0]
     assert f"pid {pids[0]}" in meters.describe()  # the tooltip
     qtbot.waitSignal(window.run_finished, timeout=30_000).wait()

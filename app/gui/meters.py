@@ -127,9 +127,11 @@ class MeterStrip(QWidget):
                     if worker.alive and ":" not in worker.worker:  # a process, not a thread
                         slots[worker.pid] = worker.slot
             rss = self.sampler.memory(pids)
-            self.memory = [
-                WorkerMemory(pid, rss[pid], slots.get(pid)) for pid in pids if pid in rss
-            ]
+            readings = [WorkerMemory(pid, rss[pid], slots.get(pid)) for pid in pids if pid in rss]
+            # In the charts' order (the order workers said hello), so bar n is worker n there too.
+            self.memory = sorted(
+                readings, key=lambda entry: (entry.slot is None, entry.slot or 0, entry.pid)
+            )
         else:
             self.sampler.memory([])
             self.memory = []
