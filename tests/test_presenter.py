@@ -115,6 +115,7 @@ def test_the_zoom_is_remembered_between_launches(qtbot, qapp, settings_path):
     qtbot.addWidget(second)
     assert second.presenter.percent == 175
     assert theme.zoom_percent() == 175
+    assert second.status.state_label._lines == 3  # restyled, not only made with big fonts
     assert QApplication.font().pointSize() == theme.point_size(0)
     second.presenter.set_zoom(100)
     second.close()

@@ -122,7 +122,8 @@ class PresenterMode(QObject):
             self.step_actions[step] = action
         menu.addSeparator()
         menu.addAction(self.full_screen_action)
-        if self._percent != theme.zoom_percent():
+        # Restyle (compact controls, longer status line...) unless all is at 100 % already.
+        if self._percent != DEFAULT_ZOOM or theme.zoom_percent() != DEFAULT_ZOOM:
             apply_zoom(self._percent, self._window)
         self._sync_actions()
 
