@@ -205,6 +205,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         default="120",
         help=f"seconds before giving up (1 to {MAX_SELFTEST_TIMEOUT_S:,})",
     )
+    from app import cli_presenter
+
+    cli_presenter.add_selftest_options(selftest)
     return parser
 
 
@@ -775,6 +778,9 @@ def _selftest(args: argparse.Namespace) -> int:
     tasks = _whole_number(args.tasks, "--tasks", 1, MAX_GUI_TASKS)
     measure_s = _seconds(args.measure, "--measure", 0, MAX_MEASURE_S)
     timeout_s = _seconds(args.timeout, "--timeout", 1, MAX_SELFTEST_TIMEOUT_S)
+    from app import cli_presenter
+
+    view = cli_presenter.selftest_view(args, UsageError)  # --zoom, --size
     from app.gui.selftest import run_selftest, screenshot_problem
 
     if args.screenshot is not None:
@@ -783,6 +789,7 @@ def _selftest(args: argparse.Namespace) -> int:
             raise UsageError(problem)
     executor = executor_named(args.executor).name
     report = run_selftest(
+        **view,
         tasks=tasks,
         workload=workload,
         executor=executor,

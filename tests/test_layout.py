@@ -1,5 +1,6 @@
-"""What a class sees: at a projector's 1280x720 and at 1920x1080, no name, caption or status line
-is cut off, and choosing another workload does not move the controls."""
+"""What a class sees: at a projector's 1280x720 and at 1920x1080, at 100 % and zoomed for the back
+row (presenter mode), no name, caption or status line is cut off, and choosing another workload
+does not move the controls."""
 
 from __future__ import annotations
 
@@ -14,8 +15,14 @@ from app.gui.window import MainWindow
 from app.workloads import WORKLOADS
 from tests.conftest import worker_children
 
-# (window size, the font size base_point_size() picks for a screen of that height)
-SCREENS = {"1280x720": (1280, 720, 10), "1920x1080": (1920, 1080, 14)}
+# (window size, the font size base_point_size() picks for a screen of that height, zoom %)
+SCREENS = {
+    "1280x720": (1280, 720, 10, 100),
+    "1920x1080": (1920, 1080, 14, 100),
+    "1280x720 at 175%": (1280, 720, 10, 175),
+    "1920x1080 at 150%": (1920, 1080, 14, 150),
+    "1280x720 at 250%": (1280, 720, 10, 250),
+}
 
 GAVE_UP = (
     "Gave up: workers keep dying: 3 died in this run: pid 123456 (killed by SIGKILL), "
@@ -26,11 +33,12 @@ SELFTEST_FINISHED = "Finished: 200,000 power tasks in 0.53 s (378.8k tasks/s)"
 
 @pytest.fixture(params=list(SCREENS))
 def screen_window(request, qtbot, qapp, settings_path, monkeypatch):
-    width, height, points = SCREENS[request.param]
+    width, height, points, zoom = SCREENS[request.param]
     monkeypatch.setattr(theme, "base_point_size", lambda: points)
     theme.apply_theme(qapp)
     win = MainWindow(settings_path=settings_path, remember_settings=False)
     qtbot.addWidget(win)
+    win.presenter.set_zoom(zoom)  # as the View menu does
     win.resize(width, height)
     win.show()
     qtbot.waitExposed(win)
@@ -38,6 +46,7 @@ def screen_window(request, qtbot, qapp, settings_path, monkeypatch):
     yield win
     win.close()
     qtbot.waitUntil(lambda: not worker_children(), timeout=5000)
+    win.presenter.set_zoom(100)
     monkeypatch.undo()
     theme.apply_theme(qapp)
 
@@ -62,6 +71,10 @@ def assert_combos_show_every_item_whole(controls) -> None:
 
 
 def assert_label_whole(label: QLabel) -> None:
+    if label.wordWrap():  # zoomed, the CPU lines wrap: every line must fit its height
+        needed = label.heightForWidth(label.contentsRect().width())
+        assert needed <= label.contentsRect().height(), f"{label.text()!r} is cut off"
+        return
     needed = label.fontMetrics().horizontalAdvance(label.text())
     assert needed <= label.contentsRect().width(), f"{label.text()!r} is cut off"
 
@@ -83,7 +96,9 @@ def test_combo_boxes_show_their_longest_item_whole(screen_window):
 def test_combo_boxes_stay_whole_when_the_controls_column_is_dragged_narrow(qtbot, screen_window):
     splitter = screen_window._main_splitter
     splitter.setSizes([1, splitter.width()])
-    qtbot.waitUntil(lambda: splitter.sizes()[0] < 600)
+    # As narrow as it goes: under 600 px, or its least width if big type needs more.
+    least = splitter.widget(0).minimumSizeHint().width()
+    qtbot.waitUntil(lambda: splitter.sizes()[0] <= max(599, least))
     assert_combos_show_every_item_whole(screen_window.controls)
 
 
@@ -171,6 +186,20 @@ def test_the_explanation_fits_after_a_single_resize(qtbot, width):
 
 
 def test_the_whole_window_fits_a_1280x720_projector(window):
-    """Nothing may demand more room than a 1280x720 screen has, lessons tabs included."""
+    """Nothing may demand more room than a 1280x720 screen has, lessons tabs included: at 100 %
+    the window's contents fit it without scrolling."""
     hint = window.minimumSizeHint()
     assert hint.width() <= 1280 and hint.height() <= 720, hint
+    contents = window.centralWidget().widget().minimumSizeHint()  # inside presenter's scrolling
+    menu_bar = window.menuBar().sizeHint().height()
+    assert contents.width() <= 1280 and contents.height() <= 720 - menu_bar, contents
+
+
+def test_zoomed_the_window_scrolls_at_most_up_and_down(qtbot, screen_window):
+    """Big type may make the window taller than the screen (it scrolls), never wider: a class
+    would not see the charts' right-hand side."""
+    area = screen_window.centralWidget()
+    qtbot.waitUntil(lambda: area.widget().width() <= area.viewport().width())
+    assert not area.horizontalScrollBar().isVisible()
+    contents = area.widget().minimumSizeHint()
+    assert contents.width() <= screen_window.width(), contents

@@ -40,10 +40,13 @@ from app.engine import (
 from app.engine.platform_facts import PlatformFacts
 from app.gui.clamping_spinbox import ClampingSpinBox
 from app.gui.settings import MAX_CHUNKSIZE, PlaygroundSettings, max_workers
+from app.gui.theme import zoom_percent
 from app.workloads import IO_BOUND, WORKLOADS
 
 # The engine accepts 10 million; a million already takes a minute and plenty of memory.
 MAX_GUI_TASKS = 1_000_000
+
+COMPACT_FROM = 150  # presenter mode's zoom from which each label sits above its box
 
 MAX_EXPLANATION_LINES = 5  # the explanation box's height; a longer one scrolls
 
@@ -156,6 +159,7 @@ class ControlPanel(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
         form = QFormLayout()
+        self._form = form
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Workload", self.workload_combo)
         tasks_row = QHBoxLayout()
@@ -310,6 +314,31 @@ class ControlPanel(QWidget):
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running and not stopping)
         self.kill_button.setEnabled(running and can_kill and not stopping)
+
+    def apply_zoom(self) -> None:
+        """Presenter mode's zoom changed: compact from `COMPACT_FROM` %."""
+        self.set_compact(zoom_percent() >= COMPACT_FROM)
+
+    def set_compact(self, compact: bool) -> None:
+        """Compact (presenter mode's big type): each label above its box and the CPU lines
+        wrapped, so the column stays narrow enough to leave the charts most of a 1280x720
+        screen; it grows taller instead, and the window scrolls it."""
+        self._form.setRowWrapPolicy(
+            QFormLayout.RowWrapPolicy.WrapAllRows
+            if compact
+            else QFormLayout.RowWrapPolicy.DontWrapRows
+        )
+        for label in (self.cpus_label, self.python_label):
+            label.setWordWrap(compact)
+            blank = self._form.labelForField(label)  # above the line it would be a blank line
+            if blank is not None:
+                blank.setVisible(not compact)
+        self._fit_explanation()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presenter mode's zoom
+            self._fit_explanation()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         # A wrapped label's height depends on its width, which layouts do not always honour:

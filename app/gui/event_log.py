@@ -9,7 +9,7 @@ The log is capped so a run with thousands of failures cannot grow it without bou
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFontDatabase
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
@@ -28,7 +28,7 @@ from app.engine.records import (
     WorkerStuck,
 )
 from app.gui.fitted_label import FittedLabel
-from app.gui.theme import base_point_size
+from app.gui.theme import set_scaled_font
 
 MAX_ITEMS = 1000
 MAX_FAILURES_SHOWN = 100  # per run; the status panel still counts every failure
@@ -73,9 +73,7 @@ class EventLog(QWidget):
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)
         self.detail.setPlaceholderText("Select an event to see its details here.")
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        fixed.setPointSize(base_point_size() - 1)
-        self.detail.setFont(fixed)
+        set_scaled_font(self.detail, -1, fixed=True)
         self.detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.list)

@@ -40,6 +40,11 @@ class FittedLabel(QLabel):
         self._text = text
         self._refit()
 
+    def set_lines(self, lines: int) -> None:
+        """Reserve the height of this many lines from now on."""
+        self._lines = max(1, lines)
+        self._refit()
+
     def full_text(self) -> str:
         """Everything this label says, whether or not it all fits."""
         return f"{self._title}  {self._text}" if self._title else self._text

@@ -8,7 +8,7 @@ measured with; a later 1-worker run measures later rows only.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.engine.records import RunSummary
 from app.engine.replay import Provenance
-from app.gui.theme import caption_label
+from app.gui.theme import caption_label, zoom_percent
 from app.stats.comparison import NO_ONE_WORKER_RUN, Comparison, Comparisons
 
 MAX_ROWS = 100
@@ -38,6 +38,7 @@ COLUMNS = (
 RIGHT_ALIGNED = (2, 3, 4, 5)  # the numbers
 SPEEDUP_COLUMNS = (6, 7)  # the cells a later baseline can fill in
 ROWS_SHOWN = 4  # at least this many rows fit: the GIL lesson compares four runs
+ZOOMED_ROWS_FROM = 150  # presenter mode's zoom from which the table keeps room for 2 rows
 
 
 def row_cells(run: Comparison) -> tuple[str, ...]:
@@ -77,22 +78,37 @@ class HistoryTable(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
-        self.table.resizeColumnsToContents()  # the headings' widths, while the table is empty
-        # Rows as tall as the text needs, and room for `ROWS_SHOWN` of them whatever the
-        # splitter does: the GIL lesson compares four runs, and a class should see them at once.
-        rows = self.table.verticalHeader()
-        rows.setDefaultSectionSize(self.table.fontMetrics().height() + 8)
-        self.table.setMinimumHeight(
-            header.sizeHint().height()
-            + ROWS_SHOWN * rows.defaultSectionSize()
-            + 2 * self.table.frameWidth()
-        )
+        self._fit_to_font()
+        self._refit_timer = QTimer(self)  # dies with the table: never fires on a deleted one
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(0)
+        self._refit_timer.timeout.connect(self._fit_to_font)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(caption)
         layout.addWidget(self.table, 1)
         self._comparisons = Comparisons(keep=MAX_ROWS)
+
+    def _fit_to_font(self) -> None:
+        self.table.resizeColumnsToContents()  # the headings' widths (and the rows', if any)
+        # Rows as tall as the text needs, and room for `ROWS_SHOWN` of them whatever the
+        # splitter does: the GIL lesson compares four runs, and a class should see them at once.
+        rows = self.table.verticalHeader()
+        rows.setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        # Zoomed on a small screen, the charts need the height more: two rows, and a scroll bar.
+        rows_shown = ROWS_SHOWN if zoom_percent() < ZOOMED_ROWS_FROM else 2
+        self.table.setMinimumHeight(
+            self.table.horizontalHeader().sizeHint().height()
+            + rows_shown * rows.defaultSectionSize()
+            + 2 * self.table.frameWidth()
+        )
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presenter mode's zoom
+            # Once the table's header has its new font too (the style sheet makes it bold).
+            self._refit_timer.start()
 
     @property
     def runs(self) -> list[Comparison]:

@@ -10,7 +10,6 @@ tutorial's "4**4 = 256 computed by SpawnPoolWorker-2"). The panel only shows; th
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.theme import scaled_font
+from app.gui.theme import set_scaled_font
 from app.lessons import Lesson
 
 RUN_STYLE = (
@@ -67,9 +66,9 @@ class LessonPanel(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.title = _wrapped()
-        self.title.setFont(scaled_font(2, bold=True))
+        set_scaled_font(self.title, 2, bold=True)
         self.question = _wrapped()
-        self.question.setFont(scaled_font(1, bold=True))
+        set_scaled_font(self.question, 1, bold=True)
         self.explanation = _wrapped(name="explanation")
 
         self.expect_edit = QLineEdit()
@@ -101,15 +100,13 @@ class LessonPanel(QScrollArea):
         self.progress = _wrapped()
 
         self.expected = _wrapped()
-        self.expected.setFont(scaled_font(0, bold=True))
+        set_scaled_font(self.expected, 0, bold=True)
         self.conclusion = _wrapped()
         self.conclusion.setStyleSheet(CONCLUSION_STYLE)
         self.printout = QPlainTextEdit()
         self.printout.setReadOnly(True)
         self.printout.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        mono.setPointSize(scaled_font(-1).pointSize())
-        self.printout.setFont(mono)
+        set_scaled_font(self.printout, -1, fixed=True)
 
         body = QWidget()
         layout = QVBoxLayout(body)

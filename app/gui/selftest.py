@@ -36,7 +36,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.engine import cpu_count
 from app.gui import broken_qt_binding, missing_display, replace_missing_streams
-from app.gui.theme import apply_theme
+from app.gui.theme import apply_theme, assume_screen_height
 from app.gui.window import MainWindow
 from app.workloads import WORKLOADS
 
@@ -81,6 +81,7 @@ def run_selftest(
     executor: str = "process",
     workers: int | None = None,
     size: tuple[int, int] | None = None,
+    zoom: int | None = None,
 ) -> dict:
     """Run `tasks` tasks of `workload` through the window, again and again until the heartbeat
     has watched runs for `min_measure_s` (0: once); return measurements and `ok`."""
@@ -98,6 +99,8 @@ def run_selftest(
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display: still test the real window
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "selftest"])
+    # Type sized as for a screen of the window's size: what a projector that size would show.
+    assume_screen_height(size[1] if size else None)
     apply_theme(app)
     with tempfile.TemporaryDirectory(prefix="mpplayground-selftest-") as folder:
         return _SelfTest(
@@ -111,6 +114,7 @@ def run_selftest(
             executor,
             workers,
             size,
+            zoom,
         ).run()
 
 
@@ -127,6 +131,7 @@ class _SelfTest:
         executor,
         workers,
         size,
+        zoom,
     ) -> None:
         self.app = app
         self.settings_path = settings_path
@@ -138,6 +143,7 @@ class _SelfTest:
         self.executor = executor
         self.workers = workers
         self.size = size
+        self.zoom = zoom
         self.beats: list[float] = []
         self.excluded: list[tuple[float, float]] = []  # (start, end) of screenshot grabs
         self.started_at: float | None = None
@@ -154,6 +160,8 @@ class _SelfTest:
 
     def run(self) -> dict:
         result = {"tasks": self.tasks, "workload": self.workload, "executor": self.executor}
+        result["zoom"] = self.zoom or 100
+        result["size"] = "{}x{}".format(*(self.size or (1280, 800)))
         if self.workload not in WORKLOADS:
             return self._fail(result, f"unknown workload {self.workload!r}")
         window = MainWindow(settings_path=self.settings_path, remember_settings=False)
@@ -162,6 +170,8 @@ class _SelfTest:
         if not 1 <= self.tasks <= controls.tasks_spin.maximum():
             window.close()
             return self._fail(result, f"tasks must be 1 to {controls.tasks_spin.maximum():,}")
+        if self.zoom is not None:
+            window.presenter.set_zoom(self.zoom)  # as the View menu does
         width, height = self.size or (1280, 800)
         window.resize(width, height)
         window.show()

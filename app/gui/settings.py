@@ -23,6 +23,7 @@ from PySide6.QtCore import QStandardPaths
 from app.engine import EXECUTORS, available_start_methods, cpu_count
 from app.engine.config import DEFAULT_START_METHOD, MAX_TASKS, MAX_WORKERS
 from app.gui.settings_file import SettingsFileError, read_values, why_not_writable, write_values
+from app.gui.theme import DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM
 from app.workloads import WORKLOADS
 
 SETTINGS_ENV = "MPPLAYGROUND_SETTINGS"
@@ -33,7 +34,7 @@ MAX_LAYOUT_BYTES = 4096  # a saved window geometry or splitter state is well und
 SPLITTERS = 4
 KNOWN_KEYS = frozenset(
     [f"run/{name}" for name in ("workload", "tasks", "executor", "workers", "chunksize")]
-    + ["run/start_method", "run/until_stopped", "run/scheduler", "window/geometry"]
+    + ["run/start_method", "run/until_stopped", "run/scheduler", "window/geometry", "view/zoom"]
     + [f"window/splitter{i}" for i in range(SPLITTERS)]
 )
 
@@ -63,6 +64,7 @@ class PlaygroundSettings:
     scheduler: str = ""  # the Dask scheduler's address; "" for a local cluster per run
     geometry: bytes | None = None
     splitters: tuple[bytes, ...] = ()
+    zoom: int = DEFAULT_ZOOM  # presenter mode: every text and chart at this percent
 
 
 def default_settings() -> PlaygroundSettings:
@@ -149,6 +151,11 @@ class SettingsStore:
             ),
             until_stopped=pick("run/until_stopped", _flag(values.get("run/until_stopped")), False),
             scheduler=pick("run/scheduler", _scheduler(values.get("run/scheduler")), ""),
+            zoom=pick(
+                "view/zoom",
+                _whole_number(values.get("view/zoom"), MIN_ZOOM, MAX_ZOOM),
+                DEFAULT_ZOOM,
+            ),
             # A layout that does not decode only costs the default layout: not worth a line.
             geometry=_layout(values.get("window/geometry")),
             splitters=tuple(
@@ -200,6 +207,7 @@ def _as_text(settings: PlaygroundSettings) -> dict[str, str]:
         "run/chunksize": str(settings.chunksize),
         "run/start_method": settings.start_method,
         "run/until_stopped": "true" if settings.until_stopped else "false",
+        "view/zoom": str(settings.zoom),
     }
     if settings.scheduler:
         values["run/scheduler"] = settings.scheduler

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from app.control import Books
 from app.gui.fitted_label import FittedLabel
-from app.gui.theme import scaled_font
+from app.gui.theme import set_scaled_font, zoom_percent
 
 TILES = (
     ("done", "Done"),
@@ -32,35 +32,55 @@ class StatusPanel(QWidget):
         super().__init__(parent)
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setFont(scaled_font(1, bold=True))
+        set_scaled_font(self.progress_bar, 1, bold=True)
         self.progress_bar.setFormat("ready")
         self.progress_bar.setValue(0)
         # Two lines: "Gave up: workers keep dying: ..." names every dead worker and its signal.
         self.state_label = FittedLabel("Choose a workload and press Start.", lines=2)
-        self.state_label.setFont(scaled_font(0, bold=True))
+        set_scaled_font(self.state_label, 0, bold=True)
 
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 8, 0)
         grid.setHorizontalSpacing(18)
         grid.setVerticalSpacing(0)
         self.values: dict[str, QLabel] = {}
-        for column, (key, title) in enumerate(TILES):
+        self._tiles: list[tuple[QLabel, QLabel]] = []
+        for key, title in TILES:
             name = QLabel(title)
             name.setObjectName("tileName")
             value = QLabel("—")
             value.setObjectName("bigNumber")
-            value.setFont(scaled_font(5, bold=True))
+            set_scaled_font(value, 5, bold=True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            grid.addWidget(name, 0, column)
-            grid.addWidget(value, 1, column)
-            grid.setColumnStretch(column, 1)
+            self._tiles.append((name, value))
             self.values[key] = value
+        self._grid = grid
+        self._place_tiles(len(TILES))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.state_label)
         layout.addWidget(self.progress_bar)
         layout.addLayout(grid)
+
+    def apply_zoom(self) -> None:
+        """Presenter mode's zoom changed: bigger type gets more lines, so the longest status
+        ("Gave up: ..." with every dead worker) still fits a 1280x720 screen."""
+        zoom = zoom_percent()
+        self.state_label.set_lines(2 if zoom < 150 else 3 if zoom < 200 else 4 if zoom < 250 else 5)
+        # From 200 %, six big numbers in a row are wider than a 1280x720 screen leaves them.
+        self._place_tiles(len(TILES) if zoom < 200 else len(TILES) // 2)
+
+    def _place_tiles(self, columns: int) -> None:
+        """The tiles in rows of `columns`: a name above its number."""
+        for index, (name, value) in enumerate(self._tiles):
+            row, column = divmod(index, columns)
+            self._grid.removeWidget(name)  # a widget added twice would sit in two cells
+            self._grid.removeWidget(value)
+            self._grid.addWidget(name, 2 * row, column)
+            self._grid.addWidget(value, 2 * row + 1, column)
+        for column in range(len(TILES)):
+            self._grid.setColumnStretch(column, 1 if column < columns else 0)
 
     def show_state(self, text: str) -> None:
         self.state_label.setText(text)

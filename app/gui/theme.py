@@ -14,8 +14,17 @@ from functools import lru_cache
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QPainter,
+    QPen,
+    QPixmap,
+)
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 # Okabe-Ito without black (black is the "total" line) and with yellow last: yellow is the
 # hardest to read as a thin line on white, so it only appears once there are 7 workers.
@@ -127,10 +136,23 @@ def waiting_brush(slot: int) -> QBrush:
     )
 
 
+# The height of the screen to size type for, when it is not the one the window is on
+# (`selftest --size 1280x720` offscreen, to show what a projector of that size would).
+_assumed_screen_height: int | None = None
+
+
+def assume_screen_height(height: int | None) -> None:
+    """Size type as for a screen this many pixels high (None: the primary screen's)."""
+    global _assumed_screen_height
+    _assumed_screen_height = height
+
+
 def base_point_size() -> int:
     """A font size readable from the back of a classroom that still fits a 1280x800 projector."""
-    screen = QGuiApplication.primaryScreen()
-    height = screen.availableGeometry().height() if screen is not None else 800
+    height = _assumed_screen_height
+    if height is None:
+        screen = QGuiApplication.primaryScreen()
+        height = screen.availableGeometry().height() if screen is not None else 800
     if height >= 1000:
         return 14
     if height >= 760:
@@ -138,11 +160,64 @@ def base_point_size() -> int:
     return 10
 
 
-def scaled_font(points_delta: int = 0, bold: bool = False) -> QFont:
-    font = QFont(QApplication.font())
-    font.setPointSize(max(6, base_point_size() + points_delta))
+# Presenter mode's zoom, in percent: every font size and chart line width is multiplied by it.
+# Set by app.gui.zoom, which also restyles the widgets already made.
+ZOOM_STEPS = (100, 125, 150, 175, 200, 250)
+MIN_ZOOM, MAX_ZOOM = ZOOM_STEPS[0], ZOOM_STEPS[-1]
+DEFAULT_ZOOM = 100
+_zoom_percent = DEFAULT_ZOOM
+
+
+def zoom_percent() -> int:
+    return _zoom_percent
+
+
+def set_zoom_percent(percent: int) -> None:
+    """The zoom for fonts and lines made from now on (app.gui.zoom restyles what exists)."""
+    global _zoom_percent
+    _zoom_percent = int(percent)
+
+
+def point_size(points_delta: int = 0) -> int:
+    """The size of a font `points_delta` points above the zoomed base size (the steps between
+    sizes stay as they are: big numbers zoomed as much would crowd a 1280x720 status line)."""
+    return max(6, round(base_point_size() * _zoom_percent / 100) + points_delta)
+
+
+def line_width(width: float) -> float:
+    """A chart line `width` pixels wide at 100 %, thicker as the zoom grows."""
+    return width * _zoom_percent / 100
+
+
+def scaled_font(points_delta: int = 0, bold: bool = False, fixed: bool = False) -> QFont:
+    """The application's font (or the system's fixed-width one) `points_delta` points above
+    the base size, zoomed."""
+    if fixed:
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    else:
+        font = QFont(QApplication.font())
+    font.setPointSize(point_size(points_delta))
     font.setBold(bold)
     return font
+
+
+def set_scaled_font(
+    widget: QWidget, points_delta: int = 0, bold: bool = False, fixed: bool = False
+) -> None:
+    """Give `widget` a font of its own, and remember how it was chosen so that a new zoom
+    (`refresh_scaled_font`) gives it the same font at the new size."""
+    widget.setProperty("scaledFontDelta", points_delta)
+    widget.setProperty("scaledFontStyle", ("fixed" if fixed else "") + (" bold" if bold else ""))
+    widget.setFont(scaled_font(points_delta, bold, fixed))
+
+
+def refresh_scaled_font(widget: QWidget) -> None:
+    """Set a font chosen by `set_scaled_font` again, at the current zoom."""
+    delta = widget.property("scaledFontDelta")
+    if delta is None:
+        return
+    style = str(widget.property("scaledFontStyle") or "")
+    widget.setFont(scaled_font(int(delta), "bold" in style, "fixed" in style))
 
 
 def caption_html(title: str, text: str) -> str:
@@ -199,7 +274,7 @@ def apply_theme(app: QApplication) -> None:
     """A light, high-contrast theme: white chart backgrounds and large type."""
     app.setStyle("Fusion")
     font = QFont(app.font())
-    font.setPointSize(base_point_size())
+    font.setPointSize(point_size(0))
     app.setFont(font)
     app.setStyleSheet(STYLE_SHEET)
     # Antialiasing off: thousands of timeline blocks draw much faster, and on a projector

@@ -38,9 +38,11 @@ from app.gui.controls import WORKER_NICENESS, ControlPanel
 from app.gui.event_log import EventLog
 from app.gui.history import HistoryTable
 from app.gui.lesson_driver import LessonDriver
+from app.gui.meters import MeterStrip
 from app.gui.panels import PANELS, Panel
 from app.gui.settings import SettingsStore
 from app.gui.status_panel import StatusPanel
+from app.gui.zoom import ColumnScroll, PresenterMode, scroll_when_cramped
 from app.stats import RunStats, format_duration, format_rate
 
 TITLE = "Multiprocessing Playground"
@@ -73,6 +75,7 @@ class MainWindow(QMainWindow):
         self.lessons = LessonDriver(self)
         self._build_layout()
         self._build_menus()
+        self.presenter = PresenterMode(self, self.view_menu, self._settings.zoom)
         for problem in (
             self._settings_store.load_problem,
             self._settings_store.save_problem() if remember_settings else None,
@@ -131,10 +134,12 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.status)
+        self.meters = MeterStrip(self)  # CPU per core and each worker's memory, always in view
+        right_layout.addWidget(self.meters)
         right_layout.addWidget(self.lessons.wrap_charts(self._right_splitter), 1)
 
         self._main_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self._main_splitter.addWidget(left)
+        self._main_splitter.addWidget(ColumnScroll(left))  # scrolls when zoomed (presenter)
         self._main_splitter.addWidget(right)
         self._main_splitter.setStretchFactor(0, 0)
         self._main_splitter.setStretchFactor(1, 1)
@@ -144,7 +149,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 6, 8, 8)
         layout.addWidget(self._main_splitter)
-        self.setCentralWidget(central)
+        self.setCentralWidget(scroll_when_cramped(central))
 
     def _splitters(self) -> tuple[QSplitter, ...]:
         rows = [row for row in self._chart_rows if isinstance(row, QSplitter)]
@@ -369,6 +374,7 @@ class MainWindow(QMainWindow):
             settings,
             geometry=bytes(self.saveGeometry().data()),
             splitters=tuple(bytes(s.saveState().data()) for s in self._splitters()),
+            zoom=self.presenter.percent,
         )
         problem = self._settings_store.save(settings)
         if problem:

@@ -1,5 +1,6 @@
 """What every chart shares: a title, a one-line caption for students, a styled plot, and the
-contract the window draws it by: `reset()` before a run, `draw(snapshot)` for each frame.
+contract the window draws it by: `reset()` before a run, `draw(snapshot)` for each frame, and
+`apply_zoom()` when presenter mode's zoom changes (fonts, axis room, line widths).
 
 Moving an axis range is the most expensive thing a pyqtgraph plot does (every axis re-lays
 out its ticks), so ranges only move in steps to "nice" round values, and only when they change.
@@ -15,13 +16,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from app.gui.theme import MUTED_TEXT_COLOUR, caption_label, scaled_font
+from app.gui.theme import (
+    MUTED_TEXT_COLOUR,
+    caption_label,
+    line_width,
+    scaled_font,
+    zoom_percent,
+)
 from app.stats import Snapshot, WorkerView
 
 NICE_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 TICK_STEPS = (1.0, 2.0, 5.0, 10.0)  # tick spacings: 1, 2 or 5 x a power of ten
 TICK_GAP_PX = 12  # at least this much space between two tick labels
 WIDEST_WORKER_NAME = "SpawnPoolWorker-10"
+MIN_PLOT_HEIGHT = 90  # px at 100 %: three charts and the history fit 1280x720
 
 
 def worker_label(worker: WorkerView) -> str:
@@ -136,20 +144,21 @@ class ChartPanel(QWidget):
         self._caption_text = caption
         axes = {side: ReadableAxis(side) for side in ("left", "bottom")}
         self.plot_widget = pg.PlotWidget(axisItems=axes)
-        self.plot_widget.setMinimumHeight(90)  # three charts and the history fit 1280x720
+        self.plot_widget.setMinimumHeight(MIN_PLOT_HEIGHT)
         self.plot_widget.setMenuEnabled(False)
         self.plot_widget.setMouseEnabled(x=False, y=False)
         self.plot_widget.hideButtons()
         self.plot = self.plot_widget.getPlotItem()
         self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.tick_font = scaled_font(-1)
+        self._axis_titles: dict[str, str] = {}
+        self._left_axis_sample: str | None = None
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
             # Only the labelled level has text: minor ticks are lines, so labels never crowd.
-            axis.setStyle(tickFont=self.tick_font, autoExpandTextSpace=False, maxTextLevel=0)
+            axis.setStyle(autoExpandTextSpace=False, maxTextLevel=0)
             axis.enableAutoSIPrefix(False)
             axis.setTextPen(pg.mkPen("#111111"))
-            axis.setPen(pg.mkPen(MUTED_TEXT_COLOUR))
+        self._style_axes()
         self._x_range: tuple[float, float] | None = None
         self._y_range: tuple[float, float] | None = None
         layout = QVBoxLayout(self)
@@ -166,12 +175,38 @@ class ChartPanel(QWidget):
         """Show one frame of the run."""
         raise NotImplementedError
 
+    def apply_zoom(self) -> None:
+        """Presenter mode's zoom changed: fonts, the room the axes keep for them, and line
+        widths follow it. Subclasses restyle their own items in `zoom_changed`."""
+        self._style_axes()
+        # Bigger axis type takes room from the data: a zoomed chart may be taller (and scroll).
+        self.plot_widget.setMinimumHeight(round(MIN_PLOT_HEIGHT * zoom_percent() / 100))
+        for side, text in self._axis_titles.items():
+            self.set_axis_label(side, text)
+        if self._left_axis_sample is not None:
+            self.fit_left_axis(self._left_axis_sample)
+        self.zoom_changed()
+
+    def zoom_changed(self) -> None:
+        """Restyle what this chart made itself (label fonts, pens) at the new zoom."""
+
+    def _style_axes(self) -> None:
+        self.tick_font = scaled_font(-1)
+        # Without auto-expanding text space an axis keeps 18 px for its labels: more for big type.
+        text_height = max(18, QFontMetrics(self.tick_font).height())
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setStyle(tickFont=self.tick_font, tickTextHeight=text_height)
+            axis.setPen(pg.mkPen(MUTED_TEXT_COLOUR, width=line_width(1)))
+
     def set_axis_label(self, side: str, text: str) -> None:
+        self._axis_titles[side] = text
         size = f"{scaled_font(0).pointSize()}pt"
         self.plot.setLabel(side, text, **{"font-size": size, "color": "#111111"})
 
     def fit_left_axis(self, sample_text: str) -> None:
         """A fixed width for the left axis, so new tick labels never re-lay out the plot."""
+        self._left_axis_sample = sample_text
         width = QFontMetrics(self.tick_font).horizontalAdvance(sample_text) + 14
         self.plot.getAxis("left").setWidth(width)
 

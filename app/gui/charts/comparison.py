@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
 
 from app.gui.charts.common import ChartPanel, nice_ceiling
-from app.gui.theme import MUTED_TEXT_COLOUR, TEXT_COLOUR, scaled_font
+from app.gui.theme import MUTED_TEXT_COLOUR, TEXT_COLOUR, line_width, scaled_font
 from app.lessons import Lesson, Point
 from app.lessons.lesson import CHUNKSIZE_CHART, SPEEDUP_CHART, STARTUP_CHART
 from app.stats import format_duration, format_rate
@@ -95,11 +95,11 @@ class ComparisonChart(ChartPanel):
         )
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 220))
         self.legend.setPen(pg.mkPen(MUTED_TEXT_COLOUR))
-        ideal_pen = pg.mkPen("#777777", width=2, style=Qt.PenStyle.DashLine)
-        self.ideal_line = self.plot.plot([], [], pen=ideal_pen)
-        self.amdahl_line = self.plot.plot([], [], pen=pg.mkPen("#CC79A7", width=3))
+        self.ideal_line = self.plot.plot([], [])
+        self.amdahl_line = self.plot.plot([], [])
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush=BAR_COLOUR, pen="#333333")
-        self.bar_errors = pg.ErrorBarItem(beam=0.2, pen=pg.mkPen(TEXT_COLOUR, width=2))
+        self.bar_errors = pg.ErrorBarItem(beam=0.2)
+        self._style_lines()
         self.noisy_key = pg.ScatterPlotItem(
             symbol="o", size=SYMBOL_SIZE, brush=pg.mkBrush("w"), pen=pg.mkPen(TEXT_COLOUR, width=2)
         )
@@ -113,6 +113,21 @@ class ComparisonChart(ChartPanel):
         self._spare: list[_Series] = []
         self._noisy_in_legend = False
         self.reset()
+
+    def zoom_changed(self) -> None:
+        self.legend.setLabelTextSize(f"{scaled_font(-1).pointSize()}pt")
+        self._style_lines()
+
+    def _style_lines(self) -> None:
+        """Pens as wide as the zoom asks: the ideal, Amdahl's law and each series."""
+        ideal_pen = pg.mkPen("#777777", width=line_width(2), style=Qt.PenStyle.DashLine)
+        self.ideal_line.setPen(ideal_pen)
+        self.amdahl_line.setPen(pg.mkPen("#CC79A7", width=line_width(3)))
+        self.bar_errors.setOpts(pen=pg.mkPen(TEXT_COLOUR, width=line_width(2)))
+        for key, made in getattr(self, "_series", {}).items():
+            colour, _ = LOOKS.get(key, ("#000000", "o"))
+            made.line.setPen(pg.mkPen(colour, width=line_width(3)))
+            made.errors.setOpts(pen=pg.mkPen(colour, width=line_width(2)))
 
     # -- the lesson's life ---------------------------------------------------------------
 
@@ -130,10 +145,9 @@ class ComparisonChart(ChartPanel):
             made = self._spare.pop() if self._spare else self._make_series()
             colour, symbol = LOOKS.get(key, ("#000000", "o"))
             made.label = key
-            made.line.setPen(pg.mkPen(colour, width=3))
             made.symbols.setSymbol(symbol)
-            made.errors.setOpts(pen=pg.mkPen(colour, width=2))
             self._series[key] = made
+        self._style_lines()
         for line in (self.ideal_line, self.amdahl_line):
             line.setData([], [])
         self.bars.setOpts(x=[], height=[])

@@ -147,6 +147,13 @@ class ThroughputBarsChart(ChartPanel):
                 needed = max(needed, float(value) * width / max(free, width * 0.2))
         return nice_ceiling(needed) if needed > 0 else 0.0
 
+    def zoom_changed(self) -> None:
+        self._label_font = scaled_font(-1, bold=True)
+        self._metrics = QFontMetrics(self._label_font)
+        for label in self._labels:
+            label.setFont(self._label_font)
+        self._redraw()
+
     def _redraw(self) -> None:
         """Rows change size with the window: lay the labels out again."""
         if self._last.workers:

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from app.gui.charts.common import ChartPanel, nice_ceiling
-from app.gui.theme import TOTAL_COLOUR, worker_pen
+from app.gui.theme import TOTAL_COLOUR, line_width, worker_pen
 from app.stats import TOTAL, Snapshot, WorkerView
 
 CAPTION = "Coloured: each worker's tasks per second. Black: all workers together."
@@ -25,9 +25,10 @@ class ThroughputLinesChart(ChartPanel):
         self.set_axis_label("bottom", "seconds since Start")
         self.set_axis_label("left", "tasks/s")
         self.fit_left_axis("0000000000")  # room for 7-digit rates beside the axis title
-        self.total_line = self.plot.plot([], [], pen=pg.mkPen(TOTAL_COLOUR, width=3))
+        self.total_line = self.plot.plot([], [], pen=pg.mkPen(TOTAL_COLOUR, width=line_width(3)))
         self.total_line.setZValue(10)
         self._worker_lines: dict[str, pg.PlotDataItem] = {}
+        self._slots: dict[str, int] = {}  # each line's worker slot: its colour and dash
         self._spare_lines: list[pg.PlotDataItem] = []
 
     def reset(self) -> None:
@@ -36,6 +37,7 @@ class ThroughputLinesChart(ChartPanel):
             line.setData([], [])
             self._spare_lines.append(line)
         self._worker_lines.clear()
+        self._slots.clear()
         self.total_line.setData([], [])
         self.set_x_range(0, 1)
         self.set_y_range(0, 1)
@@ -66,6 +68,12 @@ class ThroughputLinesChart(ChartPanel):
         line = self._worker_lines.get(worker.worker)
         if line is None:
             line = self._spare_lines.pop() if self._spare_lines else self.plot.plot([], [])
-            line.setPen(worker_pen(worker.slot, width=2))
+            line.setPen(worker_pen(worker.slot, width=line_width(2)))
             self._worker_lines[worker.worker] = line
+            self._slots[worker.worker] = worker.slot
         return line
+
+    def zoom_changed(self) -> None:
+        self.total_line.setPen(pg.mkPen(TOTAL_COLOUR, width=line_width(3)))
+        for key, line in self._worker_lines.items():
+            line.setPen(worker_pen(self._slots[key], width=line_width(2)))

@@ -273,6 +273,11 @@ class TimelineChart(ChartPanel):
             self._waiting_by_look[look] = waiting
         return item
 
+    def zoom_changed(self) -> None:
+        self._label_metrics = QFontMetrics(self.tick_font)
+        self._ticks_key = ()  # label the lanes again for the new size of type
+        self._fit_lanes()
+
     def _lane_pixels(self) -> float:
         low, high = self._y_range or (0.0, 1.0)
         return self.plot.getViewBox().height() / max(high - low, 1e-9)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -24,7 +24,7 @@ from app.control.codegen import ScriptUnavailable, script_file_name, script_for
 from app.engine import ConfigError, RunConfig
 from app.gui.panels import Panel
 from app.gui.python_highlighter import PythonHighlighter
-from app.gui.theme import base_point_size
+from app.gui.theme import set_scaled_font
 
 
 class CodePanel(Panel):
@@ -42,9 +42,7 @@ class CodePanel(Panel):
         self.editor = QPlainTextEdit()
         self.editor.setReadOnly(True)
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setPointSize(max(8, base_point_size() - 1))
-        self.editor.setFont(font)
+        set_scaled_font(self.editor, -1, fixed=True)  # follows the presenter zoom
         self.highlighter = PythonHighlighter(self.editor.document())
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the whole script to the clipboard")

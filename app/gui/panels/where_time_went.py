@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from app.gui.charts.where_time_went import WhereTimeWentChart, part_colour
 from app.gui.panels import Panel
-from app.gui.theme import scaled_font
+from app.gui.theme import set_scaled_font
 from app.stats import EMPTY, PARTS, Snapshot, costs_sentence, format_share, run_costs
 
 WAITING_TEXT = "Start a run: each worker's start-up, computing, waiting, sending and idle time."
@@ -32,7 +32,7 @@ class WhereTimeWentPanel(Panel):
         self.totals.setTextFormat(Qt.TextFormat.RichText)
         self.totals.setWordWrap(True)
         self.totals.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.totals.setFont(scaled_font(-1))
+        set_scaled_font(self.totals, -1)  # follows the presenter zoom
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
