@@ -8,6 +8,7 @@ numpy: a worker process imports the workload and the engine, and nothing heavy c
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,3 +260,21 @@ def test_the_checker_names_the_file_line_and_import_of_a_planted_bad_import(
     problems = layer_problems(root)
     assert len(problems) == 1, problems
     assert problems[0].startswith(says), problems
+
+
+def test_each_backend_is_registered_under_its_own_name():
+    from app.engine.backends import BACKENDS
+
+    assert list(BACKENDS) == [BACKENDS[name].name for name in BACKENDS]
+
+
+def test_a_run_on_processes_imports_no_other_backend():
+    code = (
+        "import sys; from app.engine import Run, RunConfig; "
+        "Run(RunConfig(workload='power', tasks=4)); "
+        "print(sorted(m for m in sys.modules if m.startswith('app.engine.backends.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "['app.engine.backends.process_pool']"

@@ -9,12 +9,13 @@ whose workers cannot reach a Queue puts the reports that came back with each res
 A backend also carries its facts for people (label, tip, whether a worker can be killed,
 whether a start method applies), so the window and the command line never test its name.
 
-To add a backend: one new module here with a `Backend` subclass, and one line in `_MODULES`.
+To add a backend: one new module here with a `Backend` subclass (its `BACKEND`), and one
+line in `_MODULES`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from importlib import import_module
 from typing import ClassVar
 
@@ -101,24 +102,51 @@ class Backend:
         raise NotImplementedError
 
 
-_MODULES = ("process_pool", "thread_pool", "serial", "futures", "dask")
+# Each backend's name and its module. A module is imported the first time its backend is
+# needed: a run on processes never pays for importing concurrent.futures or the Dask backend.
+_MODULES = {
+    "process": "process_pool",
+    "thread": "thread_pool",
+    "serial": "serial",
+    "futures": "futures",
+    "dask": "dask",
+}
 
 
-def _load() -> dict[str, type[Backend]]:
-    backends = {}
-    for module in _MODULES:
-        cls = import_module(f"{__name__}.{module}").BACKEND
-        backends[cls.name] = cls
-    return backends
+class _Registry(Mapping):
+    """The backends by name, in `_MODULES` order; each module imported on first use."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, type[Backend]] = {}
+
+    def __getitem__(self, name: str) -> type[Backend]:
+        cls = self._loaded.get(name)
+        if cls is None:
+            if name not in _MODULES:
+                raise KeyError(name)
+            cls = import_module(f"{__name__}.{_MODULES[name]}").BACKEND
+            self._loaded[name] = cls
+        return cls
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+    def __contains__(self, name: object) -> bool:
+        return name in _MODULES
 
 
-BACKENDS: dict[str, type[Backend]] = _load()
+BACKENDS: Mapping[str, type[Backend]] = _Registry()
 
 
 def backend_named(text: str) -> type[Backend] | None:
     """The backend a person meant: its name or an alias, in any case."""
     word = text.strip().lower()
+    if word in _MODULES:
+        return BACKENDS[word]
     for cls in BACKENDS.values():
-        if word == cls.name or word in cls.aliases:
+        if word in cls.aliases:
             return cls
     return None
