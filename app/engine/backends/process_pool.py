@@ -257,9 +257,9 @@ def _free_result_lock(lock, task_thread) -> None:
 
     Every worker is dead now; the only one alive that takes this lock is the pool's task
     thread, for a moment, to tell the result thread to end. Wait only while it is writing
-    under the lock: a lock held with nobody writing was left by a dead worker (a worker that
-    was still starting when the last result came in, say), and waiting for it is time lost at
-    the end of every such run.
+    under the lock: a lock held with nobody writing was left by a worker killed holding it,
+    and waiting for it is time lost at the end of every such run (seen when one worker was
+    still starting as the last result came in).
     """
     if lock is None:  # Windows queues have no write lock
         return
