@@ -40,7 +40,7 @@ from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
 from app.engine.config import START_METHODS, ConfigError, RunConfig, available_start_methods
-from app.engine.platform_facts import current_platform
+from app.engine.platform_facts import PlatformFacts, current_platform
 from app.engine.records import (
     ExecutorNote,
     PoolRestarted,
@@ -109,23 +109,26 @@ class Machine:
             gil_enabled=facts.gil_enabled,
         )
 
+    @property
+    def python(self) -> PlatformFacts:
+        """The Python part of this machine, as `current_platform()` says it of this one."""
+        return PlatformFacts(
+            self.cpu_count,
+            self.process_cpu_count,
+            self.python_version,
+            self.implementation,
+            self.gil_enabled,
+        )
+
     def describe(self) -> str:
         """'Linux, 64 CPUs, Python 3.12 (GIL on)': one line for the history and the log."""
-        major_minor = ".".join(self.python_version.split(".")[:2])
-        name = "Python" if self.implementation == "CPython" else self.implementation
         cpus = f"{self.cpu_count} CPU" + ("" if self.cpu_count == 1 else "s")
         system = {"Darwin": "macOS"}.get(self.os, self.os)
-        return f"{system}, {cpus}, {name} {major_minor} (GIL {'on' if self.gil_enabled else 'off'})"
+        return f"{system}, {cpus}, {self.python.python_text}"
 
     def python_dict(self) -> dict:
         """What `run --json` prints under "python", as that machine would have printed it."""
-        return {
-            "version": self.python_version,
-            "implementation": self.implementation,
-            "gil_enabled": self.gil_enabled,
-            "cpu_count": self.cpu_count,
-            "process_cpu_count": self.process_cpu_count,
-        }
+        return self.python.to_dict()
 
 
 @dataclass(frozen=True, slots=True)
