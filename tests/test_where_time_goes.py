@@ -492,6 +492,20 @@ def test_the_costs_in_words_say_bytes_messages_and_the_share_spent_sending():
     assert shares == ["18\u00a0%", "1.8\u00a0%", "0.04\u00a0%", "0\u00a0%", "< 0.01\u00a0%"]
 
 
+def test_the_words_never_show_a_figure_that_was_not_measured_as_zero():
+    from app.stats import costs_sentence, shares_sentence
+
+    # Workers that count neither their start-up nor the bytes they read (futures, Dask).
+    workers = [books("1", startup_s=None, bytes_in=0, bytes_out=2000, messages=4)]
+    assert "received tasks (their size is not measured for this executor)" in costs_sentence(
+        workers
+    )
+    assert shares_sentence(workers).startswith("Starting up not measured, computing ")
+    measured = [books("1", startup_s=0.1, bytes_in=10, bytes_out=2000, messages=4)]
+    assert "received 10 bytes of tasks" in costs_sentence(measured)
+    assert shares_sentence(measured).startswith("Starting up 10\u00a0%, computing ")
+
+
 def test_run_stats_keeps_each_workers_latest_books_and_the_summarys_at_the_end():
     from app.engine.records import RunFinished, RunSummary
     from app.stats import RunStats

@@ -119,17 +119,26 @@ def costs_sentence(workers: Sequence[WorkerSummary]) -> str:
         return "No worker has reported yet."
     costs = run_costs(workers)
     sending = costs.shares[PARTS.index("sending")]
+    # Any task that arrived came in a message of some bytes: none counted means not measured
+    # (an executor whose workers do not count what they read: futures, Dask).
+    if costs.bytes_in:
+        received = f"received {format_bytes(costs.bytes_in)} of tasks"
+    else:
+        received = "received tasks (their size is not measured for this executor)"
     return (
-        f"Sent {format_bytes(costs.bytes_out)} in {costs.messages:,} messages and received "
-        f"{format_bytes(costs.bytes_in)} of tasks; sending took {format_share(sending)} of "
-        "the workers' time."
+        f"Sent {format_bytes(costs.bytes_out)} in {costs.messages:,} messages and {received}; "
+        f"sending took {format_share(sending)} of the workers' time."
     )
 
 
 def shares_sentence(workers: Sequence[WorkerSummary]) -> str:
     """'Starting up 14 %, computing 52 %, waiting 30 %, sending 0.3 %, idle 4 %.'"""
     shares = run_costs(workers).shares
+    measured_startup = any(worker.startup_s is not None for worker in workers)
     text = ", ".join(
-        f"{part} {format_share(share)}" for part, share in zip(PARTS, shares, strict=True)
+        f"{part} {format_share(share)}"
+        if measured_startup or part != PARTS[0]
+        else f"{part} not measured"
+        for part, share in zip(PARTS, shares, strict=True)
     )
     return text[0].upper() + text[1:] + "."
