@@ -77,7 +77,7 @@ class WorkerBooks:
         self.rss_kb = 0
         self.accounted_until = 0.0  # its totals cover its life up to here (its last block)
         self.ended_at: float | None = None  # it died, or its pool was replaced
-        self.last_chunk = -1  # the chunk its last report was about
+        self.last_chunk = -2  # the chunk of its last block (-1: a block of no chunk)
 
     def summary(self, wall: float, until: float | None) -> WorkerSummary:
         """These books as a WorkerSummary. `until`: the end of its life (since the run
@@ -174,11 +174,10 @@ class Ledger:
             )
             if rss_kb > books.rss_kb:
                 books.rss_kb = rss_kb
-            chunk_start = message.chunk_id != books.last_chunk  # a chunk's first report
-            books.last_chunk = message.chunk_id
             for block in blocks:
+                chunk_start = block.chunk_id != books.last_chunk  # a chunk's first block
+                books.last_chunk = block.chunk_id
                 self._take_block(books, block, events, chunk_start)
-                chunk_start = False
             if blocks:
                 until = blocks[-1].end - self.t0
                 if until > books.accounted_until:

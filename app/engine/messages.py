@@ -5,7 +5,7 @@ A spawned worker imports this module, so it stays plain: `collections.namedtuple
 as their class and their fields, and unpickle at C speed, as cheaply as bare tuples.
 
     Hello      worker -> consumer   a worker is up: its identity, its start-up's three moments
-    Report     worker -> consumer   one or more TaskBlocks of one chunk (results, timings),
+    Report     worker -> consumer   one or more TaskBlocks (results, timings),
                                     and the worker's running totals of where its time went
     TaskBlock                       tasks one worker ran back to back (wall and CPU time)
     Failure                         one task that raised: its index and traceback
@@ -28,16 +28,19 @@ process's `asked` and `began`. `rss_kb`: the process's peak resident memory so f
 Failure = namedtuple("Failure", "index exc_type message traceback")
 Failure.__doc__ = """A task raised: its index, exception type, message and traceback text."""
 
-TaskBlock = namedtuple("TaskBlock", "indices start end results failures cpu", defaults=(None,))
-TaskBlock.__doc__ = """Tasks `indices` that one worker ran back to back from `start` to `end`,
-using `cpu` seconds of its own thread's CPU time (None: not measured)."""
+TaskBlock = namedtuple(
+    "TaskBlock", "indices start end results failures cpu chunk_id", defaults=(None, -1)
+)
+TaskBlock.__doc__ = """Tasks `indices` of chunk `chunk_id` that one worker ran back to back from
+`start` to `end`, using `cpu` seconds of its own thread's CPU time (None: not measured)."""
 
 Report = namedtuple(
     "Report",
-    "worker pid name chunk_id blocks send_s send_cpu_s idle_s bytes_in rss_kb",
+    "worker pid name blocks send_s send_cpu_s idle_s bytes_in rss_kb",
     defaults=(0.0, 0.0, 0.0, 0, 0),
 )
-Report.__doc__ = """What a worker did of chunk `chunk_id`: one or more TaskBlocks, and its
+Report.__doc__ = """What a worker did: one or more TaskBlocks (of one chunk, or of several tiny
+chunks in a row when its reports are batched, see `app.engine.worker`), and its
 running totals since it was ready: `send_s` sending its earlier messages (a message cannot
 carry its own sending time: the next one does) and `send_cpu_s` of that its thread's CPU
 time (the rest it waited: for the GIL, for a free core), `idle_s` alive without a task until this

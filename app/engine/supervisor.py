@@ -110,9 +110,12 @@ class Supervisor:
         self.deaths: list[tuple[int, int]] = []
         self.workers: dict[int, object] = {}  # pid -> Process, for kill_worker
 
-        # Anyone -> the supervisor thread.
+        # Anyone -> the supervisor thread: wake-ups on `control`, the backends' news of their
+        # chunks (Acks, ChunkErrors) on `_news`, each with the generation of its pool.
         self.control: queue.SimpleQueue = queue.SimpleQueue()
         self.stop_requested = threading.Event()
+        self._news: deque[tuple[int, Ack | ChunkError]] = deque()
+        self._wake_after = 1  # wake the supervisor when this many acknowledgements wait
 
         # The supervisor thread's own.
         self._inputs: list = []
@@ -179,8 +182,11 @@ class Supervisor:
                         return
                     continue
             limit = self._in_flight_limit()
-            while self._pending_count and len(self._in_flight) < limit:
-                self._submit()
+            if self._pending_count and len(self._in_flight) < limit:
+                self._submit(limit - len(self._in_flight))
+            # Woken by one acknowledgement while few chunks fly, by a quarter of the window's
+            # when many do: each wake-up costs the workers' messages a thread switch.
+            self._wake_after = max(1, limit // 4)
             self._handle_control(TICK_S if limit else 0.005)  # waiting for hellos: look often
         # Every result is in; let the last acknowledgements land before the workers are
         # killed, so no worker dies holding the result queue's lock.
@@ -282,12 +288,15 @@ class Supervisor:
         # over every worker as in the tutorial (8 inputs on 2 workers: chunks of 1).
         return max(1, min(size, self._map_chunksize))
 
-    def _submit(self) -> None:
-        chunk_id, indices = self._cut_chunk()
-        slot = self._free_slots.pop()
-        self._in_flight[chunk_id] = InFlight(indices, slot)
-        inputs = self._inputs_for(indices)
-        self.backend.submit(chunk_id, slot, indices, inputs)
+    def _submit(self, room: int) -> None:
+        """Send up to `room` chunks, together: one hand-over to the backend for all."""
+        chunks = []
+        while self._pending_count and len(chunks) < room:
+            chunk_id, indices = self._cut_chunk()
+            slot = self._free_slots.pop()
+            self._in_flight[chunk_id] = InFlight(indices, slot)
+            chunks.append((chunk_id, slot, indices, self._inputs_for(indices)))
+        self.backend.submit_many(chunks)
 
     def _inputs_for(self, indices: range) -> list:
         """The inputs of these tasks: later rounds of a run until Stop reuse the first's."""
@@ -299,26 +308,29 @@ class Supervisor:
 
     def _done(self, generation: int, news: Ack | ChunkError) -> None:
         """From a backend's thread: a chunk is done, or could not run."""
-        self.control.put((generation, news))
+        self._news.append((generation, news))
+        if len(self._news) >= self._wake_after or type(news) is not Ack:
+            self.control.put(None)
 
     def _handle_control(self, timeout: float) -> None:
+        """Wait up to `timeout` to be woken, then take in every chunk's news."""
+        control = self.control
         try:
-            message = self.control.get(timeout=timeout)
+            control.get(timeout=timeout)
+            while True:  # one wake-up serves them all
+                control.get_nowait()
         except queue.Empty:
-            return
-        while True:
-            if message is not None and message[0] == self.backend.generation:
-                news = message[1]
-                chunk = self._settle(news.chunk_id)
-                if isinstance(news, Ack):
-                    self._learn(news)
-                elif chunk is not None:
-                    failed = ChunkFailed(chunk.indices, news.exc_type, news.message)
-                    self.notices.append(failed)
-            try:
-                message = self.control.get_nowait()
-            except queue.Empty:
-                return
+            pass
+        news, generation = self._news, self.backend.generation
+        while news:
+            made_by, item = news.popleft()
+            if made_by != generation:
+                continue  # from a pool already replaced
+            chunk = self._settle(item.chunk_id)
+            if type(item) is Ack:
+                self._learn(item)
+            elif chunk is not None:
+                self.notices.append(ChunkFailed(chunk.indices, item.exc_type, item.message))
 
     def _settle(self, chunk_id: int) -> InFlight | None:
         """A chunk is done with: free its slot and count it as its worker's progress."""

@@ -22,10 +22,19 @@ worker reads anyway (`count_received`). The start-up's moments travel in the Hel
 parent asked for the process (`Process.asked_at`, set by the backend), when it first ran our
 code (`note_start`), and when it was ready.
 
+A Pool's worker batches the reports of its tiny chunks: with one task a chunk (the chunksize
+lesson) a report per chunk would cost more than the task itself. It keeps their blocks and
+sends them together at least every `REPORT_EVERY_S`, and always before it could wait for its
+next task (`flushing_get`), so nothing it has done waits on it while it is idle. Coarse
+chunks are reported as they go, as before.
+
 Reports from worker processes cross a multiprocessing Queue as pieces of at most
 `PIECE_BYTES`. A pipe write of up to PIPE_BUF bytes is atomic (POSIX), so a worker that is
 killed mid-report leaves whole pieces or nothing, never half a message: the reader can never
 block on a message that will not finish (see `Lib/multiprocessing/queues.py` for the hazard).
+On POSIX each piece is written straight to the Queue's pipe, in the Connection's own framing
+(a 4-byte length, then the pickle), from the thread that made it: no feeder thread to wake,
+no lock to take, since each write is atomic by itself.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import os
 import pickle
 import select
 import signal
+import struct
 import sys
 import threading
 import time
@@ -58,8 +68,10 @@ _began_pid = os.getpid()
 
 COARSE_TASK_S = 0.002  # tasks at least this long are timed and reported one by one
 FLUSH_EVERY_S = 0.05  # a coarse chunk sends what it has at least this often
+REPORT_EVERY_S = 0.02  # a worker that batches its tiny chunks' reports sends them this often
 # 128 bytes leave room for the piece's tuple and the Connection's 4-byte length header.
 PIECE_BYTES = getattr(select, "PIPE_BUF", 65536) - 128
+_FRAME_HEADER = struct.Struct("!i")  # multiprocessing.connection's length prefix
 
 
 class WorkerContext:
@@ -70,17 +82,29 @@ class WorkerContext:
     start of every spawned worker.
     """
 
-    __slots__ = ("func", "channel", "started_by")
+    __slots__ = ("func", "channel", "started_by", "batch", "channel_fd")
 
     def __init__(
         self,
         func: Callable,
         channel: object,  # the run's multiprocessing.Queue
         started_by: object | None = None,  # shared array: chunk slot -> pid that took the chunk
+        batch: bool = False,  # keep tiny chunks' blocks to send together (see flushing_get)
     ) -> None:
         self.func = func
         self.channel = channel
         self.started_by = started_by
+        self.batch = batch
+        self.channel_fd = _pipe_fd(channel)
+
+
+def _pipe_fd(channel: object) -> int | None:
+    """The write end of a Queue's pipe, to write whole frames to; None where writes of up to
+    PIPE_BUF bytes are not atomic (Windows) or the channel is no Queue (a list in tests)."""
+    writer = getattr(channel, "_writer", None)
+    if writer is None or os.name != "posix":
+        return None
+    return writer.fileno()
 
 
 _context: WorkerContext | None = None  # set in each worker process by init_process_worker
@@ -88,6 +112,7 @@ _message_count = 0
 # Threads of one host process share its pid, so each message must get a number of its own.
 _message_count_lock = threading.Lock()
 _received_bytes = 0  # the size of the last task message this process received
+_batching = False  # a Pool worker: its tiny chunks' reports are batched (see pool_worker)
 RSS_EVERY_S = 0.05  # peak memory is asked of the OS at most this often
 _RSS_KB_PER_UNIT = 1 / 1024 if sys.platform == "darwin" else 1  # ru_maxrss: bytes on macOS
 
@@ -99,7 +124,10 @@ class Tally:
     last message); a chunk that starts later was waited for: `idle_s`.
     """
 
-    __slots__ = ("send_s", "send_cpu_s", "idle_s", "bytes_in", "mark", "rss_kb", "rss_at")
+    __slots__ = (
+        "send_s", "send_cpu_s", "idle_s", "bytes_in", "mark", "rss_kb", "rss_at", "pending",
+        "pending_since", "pending_max",
+    )  # fmt: skip
 
     def __init__(self, mark: float) -> None:
         self.send_s = 0.0  # pickling messages and handing them to the channel
@@ -109,6 +137,11 @@ class Tally:
         self.mark = mark
         self.rss_kb = 0
         self.rss_at = -1.0
+        self.pending: list[TaskBlock] = []  # blocks done and not yet reported (batching)
+        self.pending_since = 0.0  # when the oldest of them started
+        # How many may wait: as many as fill one atomic piece, judged by the last report's
+        # size per block. A first report, or one of large results, is sent at once.
+        self.pending_max = 1
 
 
 _local = threading.local()  # each worker thread's Tally
@@ -159,13 +192,54 @@ def last_received_bytes() -> int:
 
 def pool_worker(inqueue, outqueue, *rest) -> None:
     """A Pool worker process's body: `multiprocessing.pool.worker`, with the size of each task
-    message it reads counted. The Pool's SimpleQueue reads through `_reader.recv_bytes`."""
+    message it reads counted (the Pool's SimpleQueue reads through `_reader.recv_bytes`), and
+    its reports batched: they are sent before it could wait for a task (`flushing_get`)."""
+    global _batching
     from multiprocessing.pool import worker
 
     note_start()
     reader = inqueue._reader
     reader.recv_bytes = count_received(reader.recv_bytes)
+    _batching = True
+    inqueue.get = flushing_get(inqueue)  # Pool's worker reads `inqueue.get` once, at its start
     worker(inqueue, outqueue, *rest)
+
+
+def flushing_get(inqueue) -> Callable[[], object]:
+    """`SimpleQueue.get` for a worker that batches its reports: before it could wait (for the
+    read lock another worker holds, or for a task not yet in the pipe), it sends what it has
+    not reported. A worker never sits idle on results the parent is waiting for."""
+    from multiprocessing.reduction import ForkingPickler
+
+    lock, reader, loads = inqueue._rlock, inqueue._reader, ForkingPickler.loads
+    task_waiting = _readable_now(reader)
+
+    def get() -> object:
+        if not lock.acquire(False):
+            flush_reports()
+            lock.acquire()
+        try:
+            if tally().pending and not task_waiting():
+                flush_reports()
+            data = reader.recv_bytes()
+        finally:
+            lock.release()
+        task = loads(data)
+        if task is None:  # the pool ends: nothing may stay behind
+            flush_reports()
+        return task
+
+    return get
+
+
+def _readable_now(reader) -> Callable[[], bool]:
+    """Whether a Connection has bytes to read now; a `select.poll` where there is one (a
+    system call, where `Connection.poll(0)` also builds a selector each time)."""
+    if not hasattr(select, "poll"):
+        return lambda: reader.poll(0)
+    poller = select.poll()
+    poller.register(reader.fileno(), select.POLLIN)
+    return lambda: bool(poller.poll(0))
 
 
 def identity() -> tuple[str, int, str]:
@@ -181,7 +255,7 @@ def init_process_worker(func: Callable, channel: object, started_by: object, nic
     """Pool initializer for worker processes."""
     global _context
     prepare_worker_process(nice)
-    _context = WorkerContext(func=func, channel=channel, started_by=started_by)
+    _context = WorkerContext(func, channel, started_by, batch=_batching)
     say_hello(_context)
 
 
@@ -236,12 +310,63 @@ def say_hello(context: WorkerContext) -> None:
     send(context, Hello(*identity(), now, asked, began, peak_rss_kb(books, now)), books, now)
 
 
-def run_chunk_in_process(chunk_id: int, slot: int, indices: Sequence[int], inputs: list) -> tuple:
+def run_chunk_in_process(chunk_id: int, slot: int, indices: Sequence[int], inputs: list) -> Ack:
     """Run a chunk in a pool process, first writing our pid in the chunk's slot of the shared
     array, so the supervisor knows who holds it if this process dies or stops."""
     context = _context
     context.started_by[slot] = os.getpid()
     return execute_chunk(context, chunk_id, indices, inputs, _received_bytes)
+
+
+def run_chunk_in_pool(chunk_id: int, slot: int, first: int, inputs: list) -> tuple[int, float]:
+    """`run_chunk_in_process` for a Pool's worker, as lean as a task message can be: tasks
+    `first`, `first + 1`, ... of chunk `chunk_id`; returns `(count, busy_s)` of its Ack, a
+    plain tuple (the parent knows which chunk it sent)."""
+    context = _context
+    context.started_by[slot] = os.getpid()
+    ack = execute_chunk(
+        context, chunk_id, range(first, first + len(inputs)), inputs, _received_bytes
+    )
+    return ack[1], ack[2]
+
+
+def flush_reports(context: WorkerContext | None = None) -> None:
+    """Send the calling thread's batched blocks, if it has any, in one Report."""
+    books = tally()
+    if books.pending:
+        _send_pending(context or _context, books, None, None)
+
+
+def _send_pending(
+    context: WorkerContext, books: Tally, since: float | None, cpu_since: float | None
+) -> None:
+    blocks, books.pending = books.pending, []
+    try:
+        size = send(context, _report(books, blocks, blocks[-1].end), books, since, cpu_since)
+        books.pending_max = max(1, PIECE_BYTES * len(blocks) // size)
+    except Exception:  # a result that will not pickle: find it, and fail its tasks alone
+        for block in blocks:
+            try:
+                send(context, _report(books, [block], block.end), books)
+            except Exception as exc:
+                send(context, _report(books, [_unsendable(block, exc)], block.end), books)
+
+
+def _report(books: Tally, blocks: list, now: float) -> Report:
+    key, pid, name = identity()
+    return Report(
+        key, pid, name, blocks, books.send_s, books.send_cpu_s, books.idle_s, books.bytes_in,
+        peak_rss_kb(books, now),
+    )  # fmt: skip
+
+
+def _unsendable(block: TaskBlock, exc: BaseException) -> TaskBlock:
+    """A block whose results could not be pickled: each of its tasks failed, with why."""
+    message = f"its result could not be sent to the parent: {exc}"
+    failures = [
+        Failure(index, type(exc).__qualname__, message, "") for index in block.indices
+    ]
+    return block._replace(results=[None] * len(block.results), failures=failures)
 
 
 def execute_chunk(
@@ -256,21 +381,25 @@ def execute_chunk(
     `bytes_in`: the size of the pickled message that brought the chunk, for the books.
     busy_s counts the tasks alone, not the reporting, so that the supervisor's estimate of
     a task's cost (which sizes the next chunks) is not inflated by a fixed cost per chunk.
+    A context that batches keeps a short chunk's blocks to send with the next ones.
     """
     func = context.func
     clock = time.perf_counter
     cpu_clock = time.thread_time  # this thread's CPU time: a thread waiting for the GIL gets none
-    key, pid, name = identity()
-    blocks: list[TaskBlock] = []
     count = len(inputs)
     books = tally()
     books.bytes_in += bytes_in
+    # Blocks not yet reported: a batching worker's earlier ones go with this chunk's.
+    blocks: list[TaskBlock] = books.pending
+    books.pending = []
 
     # CPU time is read inside the wall-clock readings, so a block's CPU never exceeds its wall.
     start = clock()
     idle = start - books.mark
     if idle > 0:
         books.idle_s += idle
+    if not blocks:
+        books.pending_since = start
     cpu_start = cpu_clock()
     first_failures: list = []
     first = _call(func, inputs[0], indices[0], first_failures)
@@ -279,7 +408,9 @@ def execute_chunk(
     busy = end - start
     if busy >= COARSE_TASK_S or count == 1:
         blocks.append(
-            TaskBlock(indices[0:1], start, end, [first], first_failures, cpu_end - cpu_start)
+            TaskBlock(
+                indices[0:1], start, end, [first], first_failures, cpu_end - cpu_start, chunk_id
+            )
         )
         last_flush = start
         # Each task's wall time starts where the last one's ended, so that the moments between
@@ -300,13 +431,11 @@ def execute_chunk(
                     [result],
                     failures,
                     cpu_end - cpu_start,
+                    chunk_id,
                 )
             )
             if task_end - last_flush >= FLUSH_EVERY_S and position < count - 1:
-                report = Report(
-                    key, pid, name, chunk_id, blocks, books.send_s, books.send_cpu_s,
-                    books.idle_s, books.bytes_in, peak_rss_kb(books, task_end),
-                )  # fmt: skip
+                report = _report(books, blocks, task_end)
                 send(context, report, books, since=task_end, cpu_since=cpu_end)
                 blocks = []
                 last_flush = task_end
@@ -330,16 +459,21 @@ def execute_chunk(
         cpu_end = cpu_clock()
         end = clock()
         busy = end - start
-        blocks.append(TaskBlock(indices, start, end, results, failures, cpu_end - cpu_start))
+        blocks.append(
+            TaskBlock(indices, start, end, results, failures, cpu_end - cpu_start, chunk_id)
+        )
     if blocks:
-        rss_kb = books.rss_kb
-        if blocks[-1].end - books.rss_at >= RSS_EVERY_S:
-            rss_kb = peak_rss_kb(books, blocks[-1].end)
-        report = Report(
-            key, pid, name, chunk_id, blocks, books.send_s, books.send_cpu_s, books.idle_s,
-            books.bytes_in, rss_kb,
-        )  # fmt: skip
-        send(context, report, books, since=blocks[-1].end, cpu_since=cpu_end)
+        last_end = blocks[-1].end
+        if (
+            context.batch
+            and len(blocks) < books.pending_max
+            and last_end - books.pending_since < REPORT_EVERY_S
+        ):
+            books.pending = blocks  # sent with the next ones, or before this worker waits
+            books.mark = last_end
+        else:
+            books.pending = blocks
+            _send_pending(context, books, last_end, cpu_end)
     return Ack(chunk_id, count, busy)
 
 
@@ -363,16 +497,18 @@ def send(
     books: Tally | None = None,
     since: float | None = None,
     cpu_since: float | None = None,
-) -> None:
-    """Put one message on the run's channel, in atomic pieces when it crosses processes.
+) -> int:
+    """Put one message on the run's channel, in atomic pieces when it crosses processes, and
+    return its pickled size.
 
     A piece is the tuple `(pid, message_number, piece_number, piece_count, bytes)`: a plain
     tuple, the smallest thing that pickles, so that a piece always fits in PIPE_BUF. The time
     it takes goes to the calling thread's `send_s`, from `since` (the end of the work the
     message reports: building the message is part of sending it) or from now, and the CPU
-    time of the calling thread in it to `send_cpu_s`, from `cpu_since` or now. A process's
-    Queue writes to the pipe from a feeder thread of its own: that part overlaps the work and
-    is not counted.
+    time of the calling thread in it to `send_cpu_s`, from `cpu_since` or now. On POSIX the
+    pieces are written to the pipe here, waiting while it is full (the parent is behind):
+    that wait is part of sending. Elsewhere a Queue's feeder thread writes them, overlapping
+    the work, and that part is not counted.
     """
     global _message_count
     started = time.perf_counter() if since is None else since
@@ -384,12 +520,17 @@ def send(
     pieces = range(0, len(payload), PIECE_BYTES) if payload else range(1)
     total = len(pieces)
     pid = os.getpid()
+    fd = context.channel_fd
     for number, offset in enumerate(pieces):
-        context.channel.put(
-            (pid, message_number, number, total, payload[offset : offset + PIECE_BYTES])
-        )
+        piece = (pid, message_number, number, total, payload[offset : offset + PIECE_BYTES])
+        if fd is None:
+            context.channel.put(piece)
+        else:  # one atomic write of at most PIPE_BUF bytes: a whole frame or nothing
+            frame = pickle.dumps(piece, protocol=pickle.HIGHEST_PROTOCOL)
+            os.write(fd, _FRAME_HEADER.pack(len(frame)) + frame)
     if books is None:
         books = tally()
     books.send_cpu_s += time.thread_time() - cpu_started
     books.mark = ended = time.perf_counter()
     books.send_s += ended - started
+    return len(payload)

@@ -76,6 +76,12 @@ class Backend:
     def submit(self, chunk_id: int, slot: int, indices: range, inputs: list) -> None:
         raise NotImplementedError
 
+    def submit_many(self, chunks: list[tuple[int, int, range, list]]) -> None:
+        """Submit several chunks at once, each `(chunk_id, slot, indices, inputs)`; a backend
+        that can hand them over together (one message to its threads, not one each) does."""
+        for chunk in chunks:
+            self.submit(*chunk)
+
     def started_by(self, slot: int) -> int:
         """The pid that started the chunk in this slot, or 0 if none has yet."""
         raise NotImplementedError

@@ -21,8 +21,8 @@ import time
 
 from app.engine import procinfo, spawning
 from app.engine.backends import Backend
-from app.engine.messages import ChunkError
-from app.engine.worker import init_process_worker, pool_worker, run_chunk_in_process
+from app.engine.messages import Ack, ChunkError
+from app.engine.worker import init_process_worker, pool_worker, run_chunk_in_pool
 
 
 class ProcessPoolBackend(Backend):
@@ -63,15 +63,19 @@ class ProcessPoolBackend(Backend):
         return channel
 
     def submit(self, chunk_id: int, slot: int, indices: range, inputs: list) -> None:
-        generation, on_done = self.generation, self.on_done
-        self._started_by[slot] = 0
-        self._pool.apply_async(
-            run_chunk_in_process,
-            (chunk_id, slot, indices, inputs),
-            {},
-            lambda ack: on_done(generation, ack),
-            lambda exc: on_done(generation, _chunk_error(chunk_id, exc)),
-        )
+        self.submit_many([(chunk_id, slot, indices, inputs)])
+
+    def submit_many(self, chunks: list[tuple[int, int, range, list]]) -> None:
+        """Hand the chunks to the Pool's task thread in one message, as `Pool.map` hands it
+        its tasks, with one entry in the Pool's cache for all of them (`_Batch`)."""
+        pool, started_by = self._pool, self._started_by
+        batch = _Batch(pool, [chunk[0] for chunk in chunks], self.generation, self.on_done)
+        job = batch.job
+        tasks = []
+        for position, (chunk_id, slot, indices, inputs) in enumerate(chunks):
+            started_by[slot] = 0
+            tasks.append((job, position, run_chunk_in_pool, (chunk_id, slot, indices.start, inputs), {}))
+        pool._taskqueue.put((tasks, None))
 
     def started_by(self, slot: int) -> int:
         return self._started_by[slot]
@@ -119,6 +123,35 @@ def _chunk_error(chunk_id: int, exc: BaseException) -> ChunkError:
     return ChunkError(chunk_id, type(exc).__qualname__, str(exc))
 
 
+class _Batch:
+    """The Pool's cache entry for chunks submitted together: what `ApplyResult` is to one call,
+    without its Event and Condition (nobody waits on it). The Pool's result thread calls
+    `_set` with each chunk's outcome; it passes on an Ack, or a ChunkError for a chunk that
+    raised or whose task would not pickle, and leaves the cache once all are in."""
+
+    __slots__ = ("job", "_cache", "_chunk_ids", "_left", "_generation", "_on_done")
+
+    def __init__(self, pool, chunk_ids: list[int], generation: int, on_done) -> None:
+        self.job = next(multiprocessing.pool.job_counter)
+        self._cache = pool._cache
+        self._chunk_ids = chunk_ids
+        self._left = len(chunk_ids)
+        self._generation = generation
+        self._on_done = on_done
+        self._cache[self.job] = self
+
+    def _set(self, position: int, outcome: tuple) -> None:
+        ok, value = outcome
+        chunk_id = self._chunk_ids[position]
+        self._left -= 1
+        if not self._left:
+            del self._cache[self.job]
+        if ok:
+            self._on_done(self._generation, Ack(chunk_id, *value))
+        else:
+            self._on_done(self._generation, _chunk_error(chunk_id, value))
+
+
 class _EnginePool(multiprocessing.pool.Pool):
     """A Pool that never starts replacement workers, and whose handler thread sleeps.
 
@@ -127,10 +160,11 @@ class _EnginePool(multiprocessing.pool.Pool):
     killed refuses the connection). Once the first workers are up, the Pool is handed a
     stand-in instead of each replacement.
 
-    The Pool's handler thread wakes each time the Pool's task cache empties, which with
-    small chunks is thousands of times a second of work for nothing. One result that never
-    completes keeps the cache from ever emptying; the engine disposes of every pool with
-    `terminate()`, which does not wait for it.
+    The Pool's handler thread wakes each time the Pool's task cache empties, and each time
+    a result waits to be read (see `_get_sentinels`): with small chunks, thousands of times
+    a second of work for nothing. One result that never completes keeps the cache from ever
+    emptying; the engine disposes of every pool with `terminate()`, which does not wait for
+    it.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -138,6 +172,14 @@ class _EnginePool(multiprocessing.pool.Pool):
         super().__init__(*args, **kwargs)
         self._populated = True
         multiprocessing.pool.ApplyResult(self, None, None)  # keeps the cache from emptying
+
+    def _get_sentinels(self) -> list:
+        # Pool's handler thread also waits on the result pipe, to replace workers that end
+        # after `maxtasksperchild` tasks. The wait is level-triggered: it wakes, and looks at
+        # every worker, as long as a result is waiting to be read, some thousands of times
+        # a second with small chunks. The engine starts no replacements: the change
+        # notifier, and each worker's sentinel (added by Pool), are all it needs to wait on.
+        return [self._change_notifier._reader]
 
     def Process(self, ctx, *args, **kwargs):  # noqa: N802 (Pool's name)
         if self._populated:
