@@ -190,6 +190,9 @@ class Supervisor:
             self._handle_control(TICK_S if limit else 0.005)  # waiting for hellos: look often
         # Every result is in; let the last acknowledgements land before the workers are
         # killed, so no worker dies holding the result queue's lock.
+        self._wake_after = 1
+        if self._news:
+            self.wake()
         deadline = time.perf_counter() + 0.5
         while (
             self._in_flight and not self.stop_requested.is_set() and time.perf_counter() < deadline

@@ -363,9 +363,7 @@ def _report(books: Tally, blocks: list, now: float) -> Report:
 def _unsendable(block: TaskBlock, exc: BaseException) -> TaskBlock:
     """A block whose results could not be pickled: each of its tasks failed, with why."""
     message = f"its result could not be sent to the parent: {exc}"
-    failures = [
-        Failure(index, type(exc).__qualname__, message, "") for index in block.indices
-    ]
+    failures = [Failure(index, type(exc).__qualname__, message, "") for index in block.indices]
     return block._replace(results=[None] * len(block.results), failures=failures)
 
 

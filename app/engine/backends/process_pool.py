@@ -74,7 +74,8 @@ class ProcessPoolBackend(Backend):
         tasks = []
         for position, (chunk_id, slot, indices, inputs) in enumerate(chunks):
             started_by[slot] = 0
-            tasks.append((job, position, run_chunk_in_pool, (chunk_id, slot, indices.start, inputs), {}))
+            arguments = (chunk_id, slot, indices.start, inputs)
+            tasks.append((job, position, run_chunk_in_pool, arguments, {}))
         pool._taskqueue.put((tasks, None))
 
     def started_by(self, slot: int) -> int:
