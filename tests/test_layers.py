@@ -278,3 +278,39 @@ def test_a_run_on_processes_imports_no_other_backend():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "['app.engine.backends.process_pool']"
+
+
+def test_a_cold_run_asks_for_its_workers_before_it_loads_the_records():
+    """The records are first needed when a worker says hello: loading them while the workers
+    start (see app.engine.lazy) keeps them off a cold run's critical path."""
+    code = (
+        "import sys; from app.engine import Run, RunConfig; "
+        "run = Run(RunConfig(workload='power', tasks=40)); "
+        "before = 'app.engine.records' in sys.modules; run.start(); summary = run.wait(30); "
+        "print(before, 'app.engine.records' in sys.modules, summary.completed)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["False", "True", "40"]
+
+
+def test_a_lazy_module_read_first_by_two_threads_at_once_is_one_module():
+    import threading
+
+    from app.engine.lazy import LazyModule
+
+    lazy = LazyModule("json.tool")  # not imported by anything here before
+    seen: list = []
+    barrier = threading.Barrier(2)
+
+    def read() -> None:
+        barrier.wait()
+        seen.append(lazy.main)
+
+    threads = [threading.Thread(target=read) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(seen) == 2 and seen[0] is seen[1] is sys.modules["json.tool"].main

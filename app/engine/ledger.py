@@ -21,14 +21,11 @@ import threading
 import time
 from collections.abc import Callable
 
+from app.engine.lazy import LazyModule
 from app.engine.messages import Hello, Report, TaskBlock
-from app.engine.records import (
-    RunSummary,
-    Segment,
-    TaskFailed,
-    WorkerStarted,
-    WorkerSummary,
-)
+
+# Loaded by the supervisor once it has asked for the workers (see app.engine.lazy).
+records = LazyModule("app.engine.records")
 
 
 class WorkerBooks:
@@ -79,7 +76,7 @@ class WorkerBooks:
         self.ended_at: float | None = None  # it died, or its pool was replaced
         self.last_chunk = -2  # the chunk of its last block (-1: a block of no chunk)
 
-    def summary(self, wall: float, until: float | None) -> WorkerSummary:
+    def summary(self, wall: float, until: float | None) -> records.WorkerSummary:
         """These books as a WorkerSummary. `until`: the end of its life (since the run
         started), the time between its last message and then being idle; None while the run
         goes on: its life so far ends with its last message. So do the books of a worker
@@ -93,7 +90,7 @@ class WorkerBooks:
         lived_until = self.accounted_until + tail
         born = self.asked_s if self.asked_s is not None else self.ready_s or 0.0
         startup = None if self.asked_s is None or self.ready_s is None else self.ready_s - born
-        return WorkerSummary(
+        return records.WorkerSummary(
             self.worker,
             self.pid,
             self.name,
@@ -196,7 +193,9 @@ class Ledger:
         if self.first_ready is None:
             self.first_ready = at
         events.append(
-            WorkerStarted(books.worker, books.pid, books.name, at, books.asked_s, books.began_s)
+            records.WorkerStarted(
+                books.worker, books.pid, books.name, at, books.asked_s, books.began_s
+            )
         )
 
     def _assemble(self, piece: tuple) -> tuple[Hello | Report | None, int]:
@@ -227,7 +226,7 @@ class Ledger:
                 books.ended_at = at
                 self._changed.add(books.worker)
 
-    def changed_workers(self) -> list[WorkerSummary]:
+    def changed_workers(self) -> list[records.WorkerSummary]:
         """The books so far of each worker heard from since the last call, each up to its
         last message."""
         if not self._changed:
@@ -276,7 +275,7 @@ class Ledger:
             books.cpu_s += block.cpu
         t0 = self.t0
         events.append(
-            Segment(
+            records.Segment(
                 books.worker,
                 books.pid,
                 books.name,
@@ -291,7 +290,7 @@ class Ledger:
         )
         for failure in new_failures:
             events.append(
-                TaskFailed(
+                records.TaskFailed(
                     failure.index,
                     books.worker,
                     books.pid,
@@ -309,7 +308,7 @@ class Ledger:
             if not self.received[index]:
                 self.received[index] = 1
                 self.failed += 1
-                events.append(TaskFailed(index, "pool", 0, "Pool", exc_type, message, ""))
+                events.append(records.TaskFailed(index, "pool", 0, "Pool", exc_type, message, ""))
         self._check_complete()
 
     def _check_complete(self) -> None:
@@ -318,7 +317,7 @@ class Ledger:
             self.all_received.set()
             self.on_complete()
 
-    def summary(self, config, **facts) -> RunSummary:
+    def summary(self, config, **facts) -> records.RunSummary:
         """The books as a RunSummary; `facts` are what the supervisor knows (retried...)."""
         # As a Pool.map caller measures it: until every result is here, not until the last
         # task ended in its worker (a large result can take longer to arrive than to make).
@@ -329,7 +328,7 @@ class Ledger:
         until = None if facts.get("stopped") or facts.get("error") else wall
         workers = tuple(books.summary(wall, until) for books in self.workers.values())
         self._partial.clear()
-        return RunSummary(
+        return records.RunSummary(
             workload=config.workload,
             executor=config.executor,
             workers=config.workers,

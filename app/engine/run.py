@@ -22,9 +22,12 @@ from dataclasses import dataclass
 
 from app.engine.channel import ChannelReader
 from app.engine.config import RunConfig
+from app.engine.lazy import LazyModule
 from app.engine.ledger import Ledger
-from app.engine.records import Event, PoolRestarted, RunFinished, RunSummary, WorkerDied
 from app.engine.supervisor import ChunkFailed, Supervisor, SupervisorDone
+
+# Loaded by the supervisor once it has asked for the workers (see app.engine.lazy).
+records = LazyModule("app.engine.records")
 
 POLL_BUDGET_S = 0.004  # poll() returns after this much work, so a GUI frame is never late
 BOOKS_EVERY_S = 0.25  # how often poll() returns the books so far of the workers heard from
@@ -54,7 +57,7 @@ class Run:
         self._thread: threading.Thread | None = None
         self._reader: ChannelReader | None = None
         self._done_notice: SupervisorDone | None = None
-        self._summary: RunSummary | None = None
+        self._summary: records.RunSummary | None = None
         self._books_due_at = 0.0
 
     # ----------------------------------------------------------------- the caller's side
@@ -90,7 +93,7 @@ class Run:
         return self._summary is not None
 
     @property
-    def summary(self) -> RunSummary | None:
+    def summary(self) -> records.RunSummary | None:
         return self._summary
 
     def results_in(self, indices: range) -> list:
@@ -128,7 +131,7 @@ class Run:
         process.kill()
         return pid
 
-    def wait(self, timeout: float | None = None) -> RunSummary:
+    def wait(self, timeout: float | None = None) -> records.RunSummary:
         """Poll until the run has finished (for scripts and tests; a GUI polls from a timer)."""
         deadline = None if timeout is None else time.perf_counter() + timeout
         while not self.finished:
@@ -137,7 +140,7 @@ class Run:
             self.poll(timeout=0.01, budget_s=0.25)
         return self._summary
 
-    def poll(self, timeout: float = 0.0, budget_s: float = POLL_BUDGET_S) -> list[Event]:
+    def poll(self, timeout: float = 0.0, budget_s: float = POLL_BUDGET_S) -> list[records.Event]:
         """Return the records that arrived since the last call.
 
         Never blocks unless asked to wait up to `timeout` for the first message, and returns
@@ -165,9 +168,9 @@ class Run:
             elif isinstance(notice, ChunkFailed):
                 self._ledger.fail_chunk(notice.indices, notice.exc_type, notice.message, events)
             else:
-                if isinstance(notice, WorkerDied):
+                if isinstance(notice, records.WorkerDied):
                     self._ledger.worker_left(notice.pid, notice.at)
-                elif isinstance(notice, PoolRestarted) and notice.pool_replaced:
+                elif isinstance(notice, records.PoolRestarted) and notice.pool_replaced:
                     # Dask reschedules on the workers it has: their lives go on.
                     self._ledger.pool_replaced(notice.at)
                 events.append(notice)
@@ -190,7 +193,7 @@ class Run:
         ledger = self._ledger
         return self._reader.read(lambda item: ledger.take(item, events), timeout, deadline)
 
-    def _finish(self) -> RunFinished:
+    def _finish(self) -> records.RunFinished:
         supervisor, config = self._supervisor, self.config
         self._summary = self._ledger.summary(
             config,
@@ -203,7 +206,7 @@ class Run:
         )
         # Let the channel go with its locks (each one a semaphore the OS keeps until freed).
         supervisor.channel = self._reader = None
-        return RunFinished(self._summary)
+        return records.RunFinished(self._summary)
 
 
 @atexit.register

@@ -24,15 +24,13 @@ from dataclasses import dataclass
 from app.engine import procinfo
 from app.engine.backends import BACKENDS, Backend
 from app.engine.config import MAX_TASKS, RunConfig
+from app.engine.lazy import LazyModule
 from app.engine.ledger import Ledger
 from app.engine.messages import Ack, ChunkError
-from app.engine.records import (
-    ExecutorNote,
-    PoolRestarted,
-    WorkerDied,
-    WorkerStuck,
-    describe_exit,
-)
+
+# Loaded by the supervisor once it has asked for the workers (see app.engine.lazy).
+records = LazyModule("app.engine.records")
+
 
 TARGET_CHUNK_S = 0.02  # auto chunks aim at this much work: fine-grained, yet cheap to send
 MIN_CHUNK_S = 0.002  # ...and never less, or tiny tasks would end in a long tail of tiny chunks
@@ -148,7 +146,8 @@ class Supervisor:
             # session of their own instead, out of the terminal's reach (see spawning.py).
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            self._open()  # first: the workers start while the inputs are made
+            self._open()  # first: the workers start while the inputs are made...
+            records.load()  # ...and while what the run needs only once they are up is loaded
             self._inputs = self.config.make_inputs()
             if len(self._inputs) != self.config.task_count:
                 raise RuntimeError(
@@ -214,7 +213,7 @@ class Supervisor:
     def _pass_on_notes(self) -> None:
         notes, self.backend.notes = self.backend.notes, []
         at = time.perf_counter() - self.t0
-        self.notices.extend(ExecutorNote(at, text) for text in notes)
+        self.notices.extend(records.ExecutorNote(at, text) for text in notes)
 
     def _in_flight_limit(self) -> int:
         """How many chunks may be in flight now."""
@@ -246,7 +245,9 @@ class Supervisor:
     def _give_up_reason(self) -> str | None:
         if len(self.deaths) < self.config.max_deaths:
             return None
-        listed = ", ".join(f"pid {pid} ({describe_exit(code)})" for pid, code in self.deaths)
+        listed = ", ".join(
+            f"pid {pid} ({records.describe_exit(code)})" for pid, code in self.deaths
+        )
         return f"workers keep dying: {len(self.deaths)} died in this run: {listed}. Stopped."
 
     # ------------------------------------------------------------------ chunks
@@ -400,7 +401,7 @@ class Supervisor:
                     )
             if reason is not None:
                 self.notices.append(
-                    WorkerStuck(str(pid), pid, process.name, idle, reason, now - self.t0)
+                    records.WorkerStuck(str(pid), pid, process.name, idle, reason, now - self.t0)
                 )
                 process.kill()
                 stuck.append(process)
@@ -431,11 +432,11 @@ class Supervisor:
                 for index in chunk.indices
                 if not received[index]
             )
-            cause = self.backend.cause_of_death(process) or describe_exit(process.exitcode)
+            cause = self.backend.cause_of_death(process) or records.describe_exit(process.exitcode)
             self._watch.pop(process.pid, None)
             self.deaths.append((process.pid, process.exitcode))
             self.notices.append(
-                WorkerDied(
+                records.WorkerDied(
                     getattr(process, "key", None) or str(process.pid),  # a cluster's: host:pid
                     process.pid,
                     process.name,
@@ -458,7 +459,7 @@ class Supervisor:
         if self.backend.reschedules_itself:
             # The executor runs the lost tasks again itself (Dask); the others go on.
             self.retried += retried
-            self.notices.append(PoolRestarted(at, retried, 0, self.backend.on_death, False))
+            self.notices.append(records.PoolRestarted(at, retried, 0, self.backend.on_death, False))
             self.workers = self.backend.processes()
             return True
         self.workers = {}
@@ -469,7 +470,7 @@ class Supervisor:
         self._pending_count = sum(len(r) for r in self._pending)
         requeued = max(0, self._pending_count - unsent - retried)
         self.retried += retried
-        self.notices.append(PoolRestarted(at, retried, requeued, self.backend.on_death))
+        self.notices.append(records.PoolRestarted(at, retried, requeued, self.backend.on_death))
         if self._pending_count:
             self._open()
         return True
