@@ -113,7 +113,7 @@ class Run:
         supervisor = self._supervisor
         if not supervisor._inputs:
             return []
-        return supervisor._inputs_for(indices)
+        return list(supervisor._inputs_for(indices))
 
     def worker_pids(self) -> list[int]:
         return sorted(self._supervisor.workers)

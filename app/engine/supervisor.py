@@ -18,7 +18,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.engine import procinfo
@@ -116,7 +116,7 @@ class Supervisor:
         self._wake_after = 1  # wake the supervisor when this many acknowledgements wait
 
         # The supervisor thread's own.
-        self._inputs: list = []
+        self._inputs: Sequence = ()
         self._pending: deque[range] = deque([range(config.task_count)])
         self._pending_count = config.task_count
         self._map_chunksize = math.ceil(config.task_count / (4 * config.workers))
@@ -302,7 +302,7 @@ class Supervisor:
             chunks.append((chunk_id, slot, indices, self._inputs_for(indices)))
         self.backend.submit_many(chunks)
 
-    def _inputs_for(self, indices: range) -> list:
+    def _inputs_for(self, indices: range) -> Sequence:
         """The inputs of these tasks: later rounds of a run until Stop reuse the first's."""
         count = len(self._inputs)
         start = indices.start % count
