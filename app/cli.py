@@ -599,7 +599,7 @@ def _print_run(summary, as_json: bool, results: bool) -> None:
         if as_json:
             from app.engine import current_platform
 
-            data = summary.to_dict(include_results=results)
+            data = summary.to_report_dict(include_results=results)
             data["python"] = current_platform().to_dict()
             print(json.dumps(data))
         else:

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace, usage_error: type[Exception], program: str) ->
         file=sys.stderr,
     )
     if args.json:
-        data = summary.to_dict()
+        data = summary.to_report_dict()
         data["python"] = recording.machine.python_dict()
         print(json.dumps(data))
     else:

@@ -5,6 +5,7 @@ executor (BrokenProcessPool) and is recovered from with a new one."""
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sys
 import time
@@ -40,6 +41,13 @@ def test_tutorial_results_come_back_in_input_order_from_executor_workers(start_m
     # Every worker of the executor said hello on the same channel as a Pool's.
     assert len(summary.per_worker) == 2
     assert all("ExecutorWorker" in worker.name for worker in summary.per_worker)
+    # Their start-up is measured as a Pool's is: asked, began, ready, in that order...
+    for worker in summary.per_worker:
+        assert 0 <= worker.asked_s <= worker.began_s <= worker.ready_s
+        assert worker.startup_s == pytest.approx(worker.ready_s - worker.asked_s)
+    # ...and so are the work items they read: more than the inputs alone, pickled.
+    assert sum(worker.bytes_in for worker in summary.per_worker) == summary.bytes_in
+    assert summary.bytes_in > len(pickle.dumps(list(TUTORIAL)))
     assert wait_for_no_children() == []
 
 

@@ -283,3 +283,28 @@ def test_save_run_is_offered_only_once_a_run_has_finished(qtbot, window):
     qtbot.waitUntil(lambda: panel.save_action.isEnabled(), timeout=30_000)
     assert panel.open_action.isEnabled()
     assert "Save run… saves the last finished run" in panel.about.text()
+
+
+def test_the_controls_show_the_replayed_runs_settings_and_stop_says_the_replay_stops(
+    qtbot, window, recorded_file
+):
+    controls = window.controls
+    controls.workload_combo.setCurrentIndex(controls.workload_combo.findData("primes"))
+    controls.workers_spin.setValue(4)
+    controls.chunksize_spin.setValue(0)
+    driver = driver_of(window)
+    driver.set_speed(1.0)
+    with qtbot.waitSignal(window.run_started, timeout=10_000):
+        assert driver.open_path(str(recorded_file))
+    recorded = load(recorded_file).config
+    assert controls.run_config() == replace(recorded, worker_nice=controls.run_config().worker_nice)
+    assert (controls.workload, controls.workers_spin.value(), controls.chunksize_spin.value()) == (
+        "power",
+        2,
+        1,
+    )
+    assert any("The controls show the recorded run's settings" in text for text in texts(window))
+    with qtbot.waitSignal(window.run_finished, timeout=10_000):
+        window.stop_run()
+    assert "You pressed Stop: the replay stops here." in texts(window)
+    assert not any("stopping the workers" in text for text in texts(window))

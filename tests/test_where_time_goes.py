@@ -372,9 +372,10 @@ def test_bytes_in_equal_the_pickled_size_of_the_chunks_sent_to_a_serial_worker()
     inputs = tuple(range(200))  # small numbers: every chunk id, slot and index pickles alike
     config = RunConfig(workload="power", inputs=inputs, executor="serial", chunksize=10)
     summary, _ = run_to_the_end(config)
-    # Each chunk crosses to the worker as (chunk id, slot, indices, inputs) on a Queue.
+    # Each chunk crosses to the worker as (chunk id, slot, indices, inputs) on a Queue;
+    # given inputs travel as the tuple they were given in.
     expected = sum(
-        len(ForkingPickler.dumps((0, 0, range(start, start + 10), list(inputs[start:start + 10]))))
+        len(ForkingPickler.dumps((0, 0, range(start, start + 10), inputs[start:start + 10])))
         for start in range(0, 200, 10)
     )  # fmt: skip
     assert summary.bytes_in == expected
@@ -492,10 +493,28 @@ def test_the_costs_in_words_say_bytes_messages_and_the_share_spent_sending():
     assert shares == ["18\u00a0%", "1.8\u00a0%", "0.04\u00a0%", "0\u00a0%", "< 0.01\u00a0%"]
 
 
+def test_run_json_shows_bytes_that_were_not_counted_as_null_not_zero():
+    from app.engine.records import RunSummary
+
+    def summary(*workers) -> RunSummary:
+        return RunSummary("power", "dask", len(workers), "", 0, 20, 20, 0, 0, 0, 2, 1.0, 0.1,
+                          20.0, per_worker=workers,
+                          bytes_in=sum(w.bytes_in for w in workers))  # fmt: skip
+
+    uncounted = summary(books("a", bytes_in=0), books("b", bytes_in=0)).to_report_dict()
+    assert uncounted["bytes_in"] is None
+    assert [w["bytes_in"] for w in uncounted["per_worker"]] == [None, None]
+    counted = summary(books("a", bytes_in=500), books("b", bytes_in=700)).to_report_dict()
+    assert counted["bytes_in"] == 1200
+    assert [w["bytes_in"] for w in counted["per_worker"]] == [500, 700]
+    # The lossless form, which recordings keep, still holds the 0 it measured.
+    assert summary(books("a", bytes_in=0)).to_dict()["bytes_in"] == 0
+
+
 def test_the_words_never_show_a_figure_that_was_not_measured_as_zero():
     from app.stats import costs_sentence, shares_sentence
 
-    # Workers that count neither their start-up nor the bytes they read (futures, Dask).
+    # Workers that count neither their start-up nor the bytes they read (Dask's).
     workers = [books("1", startup_s=None, bytes_in=0, bytes_out=2000, messages=4)]
     assert "received tasks (their size is not measured for this executor)" in costs_sentence(
         workers

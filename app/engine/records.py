@@ -204,6 +204,18 @@ class RunSummary:
             data["results"] = self.results
         return data
 
+    def to_report_dict(self, include_results: bool = False) -> dict:
+        """`to_dict` for people and scripts (`run --json`): a count that was not measured is
+        null, never a made-up 0. Any task that arrived came in a message of some bytes, so a
+        worker with tasks and no bytes counted did not count them (a Dask worker)."""
+        data = self.to_dict(include_results)
+        for worker in data["per_worker"]:
+            if worker["tasks"] and not worker["bytes_in"]:
+                worker["bytes_in"] = None
+        if self.completed + self.failed and not self.bytes_in:
+            data["bytes_in"] = None
+        return data
+
 
 @dataclass(frozen=True, slots=True)
 class RunFinished:

@@ -254,6 +254,27 @@ class ControlPanel(QWidget):
         self.until_stopped_check.setChecked(settings.until_stopped and ENGINE_RUNS_UNTIL_STOPPED)
         self.scheduler_edit.setText(settings.scheduler)
 
+    def show_config(self, config: RunConfig) -> list[str]:
+        """Show a run's settings (a replayed recording's), so the controls say what the charts
+        show; returns what this computer cannot show of it (an executor not installed here, a
+        start method this OS lacks), each in a few words."""
+        missing = []
+        _select(self.workload_combo, config.workload)
+        self.tasks_spin.setValue(min(config.task_count, self.tasks_spin.maximum()))
+        if BACKENDS[config.executor].missing() or self.executor_combo.findData(config.executor) < 0:
+            missing.append(f"the {config.executor} executor")
+        else:
+            _select(self.executor_combo, config.executor)
+        self.workers_spin.setValue(config.workers)
+        self.chunksize_spin.setValue(config.chunksize)
+        if self.start_method_combo.findData(config.start_method) < 0:
+            missing.append(f"the {config.start_method} start method")
+        else:
+            _select(self.start_method_combo, config.start_method)
+        self.until_stopped_check.setChecked(config.until_stopped and ENGINE_RUNS_UNTIL_STOPPED)
+        self.scheduler_edit.setText(config.scheduler)
+        return missing
+
     def current(self, base: PlaygroundSettings) -> PlaygroundSettings:
         return replace(
             base,

@@ -221,6 +221,14 @@ class ReplayDriver(QObject):
             f"Replaying {self.file_name}{where}: recorded on {recording.machine.describe()}{when}",
             "info",
         )
+        # The controls say what the charts show: the recorded run's settings, ready to be run
+        # live here with Start.
+        missing = self.window.controls.show_config(recording.config)
+        if at == 0:
+            note = "The controls show the recorded run's settings: Start runs them live here."
+            if missing:
+                note += f" This computer lacks {' and '.join(missing)}: the controls keep yours."
+            self.window.event_log.add(note, "info")
         self.window.status.show_state(f"Replaying {self.file_name}")
         self.bar.show_replay(self.file_name, recording.duration, self.speed)
         self.bar.show_position(at)

@@ -256,7 +256,10 @@ class MainWindow(QMainWindow):
         """Ask the run to stop; the window keeps ticking until the run says it has finished."""
         self.lessons.stop()
         if self.controller.stop():
-            self.event_log.add("You pressed Stop: stopping the workers …", "user")
+            if getattr(self.run, "provenance", None) is not None:  # a replay's run
+                self.event_log.add("You pressed Stop: the replay stops here.", "user")
+            else:
+                self.event_log.add("You pressed Stop: stopping the workers …", "user")
             self.status.show_state("Stopping …")
             self._sync_buttons()
 

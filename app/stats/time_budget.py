@@ -120,7 +120,7 @@ def costs_sentence(workers: Sequence[WorkerSummary]) -> str:
     costs = run_costs(workers)
     sending = costs.shares[PARTS.index("sending")]
     # Any task that arrived came in a message of some bytes: none counted means not measured
-    # (an executor whose workers do not count what they read: futures, Dask).
+    # (an executor whose workers do not count what they read: Dask).
     if costs.bytes_in:
         received = f"received {format_bytes(costs.bytes_in)} of tasks"
     else:
