@@ -10,7 +10,7 @@ virtual machines vary by tens of percent from run to run: use 7 rounds or more.
 
 Targets on a 2-core machine (the issue that asked for this): primes at 2 processes >= 1.8x
 faster than at 1; at 2 threads <= 1.25x (the GIL); engine / bare >= 0.97 on primes and
->= 0.9 on 200,000 tiny power tasks.
+>= 0.95 on 200,000 tiny power tasks (the overhead budget, with all telemetry on).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def main() -> int:
         "processes: speedup 2 vs 1 (primes)": (">=", 1.8),
         "threads: speedup 2 vs 1 (primes, the GIL)": ("<=", 1.25),
         "engine / bare Pool.map speed (primes x2)": (">=", 0.97),
-        "engine / bare Pool.map speed (200k power x2)": (">=", 0.9),
+        "engine / bare Pool.map speed (200k power x2)": (">=", 0.95),
     }
     if args.json:
         print(
