@@ -117,3 +117,16 @@ def test_a_batching_worker_sends_what_it_has_before_it_waits_for_more():
     summary = run.wait(30)
     assert summary.results == [27, 256]
     books_are_exact(summary)
+
+
+@pytest.mark.timeout(60)
+def test_a_chunk_whose_inputs_will_not_pickle_fails_alone_among_chunks_sent_together():
+    """The Pool's task thread fails such a chunk itself, in the same batch whose other
+    chunks the result thread settles: neither may lose or double a chunk."""
+    inputs = (1, 2, lambda: 3, 4, 5, 6)
+    run = Run(RunConfig(workload="power", inputs=inputs, workers=2, chunksize=1))
+    run.start()
+    summary = run.wait(30)
+    books_are_exact(summary)
+    assert (summary.completed, summary.failed) == (5, 1)
+    assert summary.results[:2] == [1, 4] and summary.results[3:] == [256, 3125, 46656]

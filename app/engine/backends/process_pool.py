@@ -146,7 +146,9 @@ class _Batch:
         chunk_id = self._chunk_ids[position]
         self._left -= 1
         if not self._left:
-            del self._cache[self.job]
+            # pop, not del: the Pool's task thread also calls _set (for a task that would not
+            # pickle), and two threads must never make the result thread raise KeyError.
+            self._cache.pop(self.job, None)
         if ok:
             self._on_done(self._generation, Ack(chunk_id, *value))
         else:
