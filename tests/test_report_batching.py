@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import time
 import types
 
@@ -13,15 +12,7 @@ from app.engine.records import Segment
 from app.engine.worker import REPORT_EVERY_S, WorkerContext, execute_chunk, flush_reports
 from tests import sample_tasks
 from tests.test_engine import books_are_exact, collect
-
-
-class _Channel(list):
-    """Collects what a worker sends: pickled pieces, as they would cross the run's Queue."""
-
-    put = list.append
-
-    def reports(self) -> list:
-        return [pickle.loads(data) for _, _, _, total, data in self if total == 1]
+from tests.test_where_time_goes import _Channel
 
 
 def _fresh_thread_books(monkeypatch) -> None:
@@ -36,16 +27,16 @@ def test_tiny_chunks_are_kept_and_sent_together_with_each_blocks_chunk(monkeypat
     context = WorkerContext(func=abs, channel=_Channel(), batch=True)
     # The first report goes at once: its size per block says how many may wait together.
     execute_chunk(context, 0, range(0, 1), [-1])
-    assert len(context.channel.reports()) == 1
+    assert len(context.channel.messages()) == 1
     for chunk_id in range(1, 6):
         execute_chunk(context, chunk_id, range(chunk_id, chunk_id + 1), [-chunk_id])
-    assert len(context.channel.reports()) == 1  # kept: well under REPORT_EVERY_S of work
+    assert len(context.channel.messages()) == 1  # kept: well under REPORT_EVERY_S of work
     flush_reports(context)
-    first, batched = context.channel.reports()
+    first, batched = context.channel.messages()
     assert [block.chunk_id for block in batched.blocks] == [1, 2, 3, 4, 5]
     assert [block.results for block in batched.blocks] == [[1], [2], [3], [4], [5]]
     flush_reports(context)
-    assert len(context.channel.reports()) == 2  # nothing left to send: no empty report
+    assert len(context.channel.messages()) == 2  # nothing left to send: no empty report
 
 
 def test_a_worker_that_does_not_batch_reports_every_chunk(monkeypatch):
@@ -53,7 +44,7 @@ def test_a_worker_that_does_not_batch_reports_every_chunk(monkeypatch):
     context = WorkerContext(func=abs, channel=_Channel())
     for chunk_id in range(4):
         execute_chunk(context, chunk_id, range(chunk_id, chunk_id + 1), [-chunk_id])
-    assert len(context.channel.reports()) == 4
+    assert len(context.channel.messages()) == 4
 
 
 def test_kept_blocks_go_at_least_every_report_interval(monkeypatch):
@@ -69,7 +60,7 @@ def test_kept_blocks_go_at_least_every_report_interval(monkeypatch):
     context = WorkerContext(func=abs, channel=_Channel(), batch=True)
     for chunk_id in range(40):
         execute_chunk(context, chunk_id, range(chunk_id, chunk_id + 1), [-chunk_id])
-    reports = context.channel.reports()
+    reports = context.channel.messages()
     assert 3 <= len(reports) < 40
     for report in reports:
         assert report.blocks[-1].start - report.blocks[0].start < 2 * REPORT_EVERY_S
@@ -85,7 +76,7 @@ def test_a_kept_result_that_will_not_pickle_fails_alone(monkeypatch):
     context.func = abs
     execute_chunk(context, 3, range(3, 4), [-4])
     flush_reports(context)
-    blocks = [block for report in context.channel.reports() for block in report.blocks]
+    blocks = [block for report in context.channel.messages() for block in report.blocks]
     assert [block.chunk_id for block in blocks] == [0, 1, 2, 3]
     assert [block.results for block in blocks] == [[1], [2], [None], [4]]
     (failure,) = blocks[2].failures

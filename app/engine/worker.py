@@ -461,16 +461,15 @@ def execute_chunk(
             TaskBlock(indices, start, end, results, failures, cpu_end - cpu_start, chunk_id)
         )
     if blocks:
+        books.pending = blocks
         last_end = blocks[-1].end
         if (
             context.batch
             and len(blocks) < books.pending_max
             and last_end - books.pending_since < REPORT_EVERY_S
         ):
-            books.pending = blocks  # sent with the next ones, or before this worker waits
-            books.mark = last_end
+            books.mark = last_end  # kept: sent with the next ones, or before this worker waits
         else:
-            books.pending = blocks
             _send_pending(context, books, last_end, cpu_end)
     return Ack(chunk_id, count, busy)
 
