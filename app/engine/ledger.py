@@ -179,6 +179,7 @@ class Ledger:
                 until = blocks[-1].end - self.t0
                 if until > books.accounted_until:
                     books.accounted_until = until
+                self._check_complete()  # once a report, not once a block
         elif isinstance(message, Hello):
             self._take_hello(books, message, events)
 
@@ -300,7 +301,6 @@ class Ledger:
                     failure.traceback,
                 )
             )
-        self._check_complete()
 
     def fail_chunk(self, indices: range, exc_type: str, message: str, events: list) -> None:
         """Tasks that could not run at all: failed, unless a result came in first."""

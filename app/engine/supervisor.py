@@ -326,23 +326,25 @@ class Supervisor:
         except queue.Empty:
             pass
         news, generation = self._news, self.backend.generation
+        now = time.perf_counter()  # when these chunks were seen done: their workers' progress
         while news:
             made_by, item = news.popleft()
             if made_by != generation:
                 continue  # from a pool already replaced
-            chunk = self._settle(item.chunk_id)
+            chunk = self._settle(item.chunk_id, now)
             if type(item) is Ack:
                 self._learn(item)
             elif chunk is not None:
                 self.notices.append(ChunkFailed(chunk.indices, item.exc_type, item.message))
 
-    def _settle(self, chunk_id: int) -> InFlight | None:
+    def _settle(self, chunk_id: int, now: float) -> InFlight | None:
         """A chunk is done with: free its slot and count it as its worker's progress."""
         chunk = self._in_flight.pop(chunk_id, None)
         if chunk is not None:
-            watch = self._watch.get(self.backend.started_by(chunk.slot))
-            if watch is not None:
-                watch.progress_at = time.perf_counter()
+            if self._watch:  # the workers are watched for being stuck (see below)
+                watch = self._watch.get(self.backend.started_by(chunk.slot))
+                if watch is not None:
+                    watch.progress_at = now
             self._free_slots.append(chunk.slot)
         return chunk
 
