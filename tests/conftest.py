@@ -3,6 +3,7 @@ settings go to a temporary file so tests never touch the user's own."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 # Before anything imports Qt: no display is needed, and none is touched.
@@ -47,6 +48,21 @@ def settings_path(tmp_path, monkeypatch) -> str:
     path = str(tmp_path / "settings.ini")
     monkeypatch.setenv("MPPLAYGROUND_SETTINGS", path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collected_on_the_qt_thread():
+    """After each test, collect its garbage here, on the thread Qt runs on.
+
+    The window's process also runs engine threads (the supervisor, the Pool's), and Python's
+    collector runs on whichever thread allocates past its threshold. A cycle that holds a Qt
+    object (a closed test window and the slots that name it), collected there during a later
+    test, would delete that object off the Qt thread: a crash Qt can only report as a
+    segfault. CI on 2026-11-26 saw two, in Qt code (`topLevelWidgets`) in test_layout, after
+    windows of earlier tests had closed; the same suite passed when run again.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture
