@@ -257,22 +257,24 @@ class ControlPanel(QWidget):
     def show_config(self, config: RunConfig) -> list[str]:
         """Show a run's settings (a replayed recording's), so the controls say what the charts
         show; returns what this computer cannot show of it (an executor not installed here, a
-        start method this OS lacks), each in a few words."""
+        start method this OS lacks), each in a few words: those controls keep their value."""
         missing = []
-        _select(self.workload_combo, config.workload)
-        self.tasks_spin.setValue(min(config.task_count, self.tasks_spin.maximum()))
         if BACKENDS[config.executor].missing() or self.executor_combo.findData(config.executor) < 0:
             missing.append(f"the {config.executor} executor")
-        else:
-            _select(self.executor_combo, config.executor)
-        self.workers_spin.setValue(config.workers)
-        self.chunksize_spin.setValue(config.chunksize)
         if self.start_method_combo.findData(config.start_method) < 0:
             missing.append(f"the {config.start_method} start method")
-        else:
-            _select(self.start_method_combo, config.start_method)
-        self.until_stopped_check.setChecked(config.until_stopped and ENGINE_RUNS_UNTIL_STOPPED)
-        self.scheduler_edit.setText(config.scheduler)
+        self.apply(
+            PlaygroundSettings(
+                workload=config.workload,
+                tasks=min(config.task_count, self.tasks_spin.maximum()),
+                executor=config.executor,
+                workers=config.workers,
+                chunksize=config.chunksize,
+                start_method=config.start_method,
+                until_stopped=config.until_stopped,
+                scheduler=config.scheduler,
+            )
+        )
         return missing
 
     def current(self, base: PlaygroundSettings) -> PlaygroundSettings:
