@@ -21,8 +21,9 @@ workers), `ledger.py` (the books), `backends/` (one module per way of running ch
 Pool processes, threads, serial, ProcessPoolExecutor, Dask; and their registry), `worker.py`,
 `host.py` and `remote.py` (what runs in the workers: local processes, a thread or serial host,
 a Dask worker), `executor_process.py` (ProcessPoolExecutor's workers), `channel.py` (reading
-reports fast), `messages.py`, `records.py`, `config.py`, `procinfo.py`, `platform_facts.py`
-(the CPUs, the Python, the GIL), `recording.py` and `replay.py` (a run to a file and back).
+reports fast), `slot_table.py` (which worker took which chunk), `messages.py`, `records.py`,
+`config.py`, `procinfo.py`, `platform_facts.py` (the CPUs, the Python, the GIL),
+`recording.py` and `replay.py` (a run to a file and back).
 
 Names load on first use (PEP 562): a spawned worker imports `app.engine.worker` through this
 package, and should not pay for the supervisor's imports on every start.

@@ -11,16 +11,18 @@ from __future__ import annotations
 import os
 import signal
 import time
-from dataclasses import dataclass
+from collections import namedtuple
 
 _TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 HAS_PROC = os.path.exists("/proc/self/stat")
 
 
-@dataclass(frozen=True, slots=True)
-class ProcessSample:
-    state: str  # R running, S sleeping, D disk wait, T stopped, t traced, Z zombie, ...
-    cpu_s: float  # user + system CPU time so far
+class ProcessSample(namedtuple("ProcessSample", "state cpu_s")):
+    """`state`: R running, S sleeping, D disk wait, T stopped, t traced, Z zombie, ...;
+    `cpu_s`: its user + system CPU time so far. (A named tuple, not a dataclass: it is
+    defined in a cold run's first milliseconds.)"""
+
+    __slots__ = ()
 
     @property
     def stopped(self) -> bool:

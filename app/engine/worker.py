@@ -55,11 +55,6 @@ from multiprocessing.connection import wait
 
 from app.engine.messages import Ack, Failure, Hello, Report, TaskBlock
 
-try:
-    import resource  # POSIX only: the peak memory a process has used, for free
-except ImportError:  # Windows
-    resource = None
-
 # When this process first ran our code: importing this module, in a spawned worker. A forked
 # worker (or one forked by a forkserver that imported it) inherits the value of another
 # process; `note_start` then takes the moment it starts running our code instead.
@@ -158,8 +153,13 @@ def tally() -> Tally:
 def peak_rss_kb(books: Tally, now: float) -> int:
     """The process's peak resident memory in KiB (0 where the OS does not say), asked of the
     OS at most every RSS_EVERY_S: one system call, never per task."""
-    if resource is not None and now - books.rss_at >= RSS_EVERY_S:
+    if now - books.rss_at >= RSS_EVERY_S:
         books.rss_at = now
+        try:
+            # Imported here: the parent imports this module only to name its functions.
+            import resource  # POSIX only: the peak memory a process has used, for free
+        except ImportError:  # Windows
+            return 0
         books.rss_kb = int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * _RSS_KB_PER_UNIT)
     return books.rss_kb
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from importlib import import_module
-from typing import ClassVar
 
 from app.engine.messages import Ack, ChunkError
 
@@ -25,22 +24,24 @@ from app.engine.messages import Ack, ChunkError
 class Backend:
     """Runs chunks of one run. The supervisor thread calls every method."""
 
-    name: ClassVar[str]  # what RunConfig.executor holds: "process"
-    aliases: ClassVar[tuple[str, ...]] = ()  # other words people use: "processes"
-    label: ClassVar[str]  # for people: "processes"
-    tip: ClassVar[str]  # one line: what it is, in Python's words
-    can_kill_workers: ClassVar[bool] = True  # "Kill a worker" has something to kill
-    uses_start_method: ClassVar[bool] = False  # spawn / fork / forkserver applies
-    one_worker: ClassVar[bool] = False  # always exactly one worker (serial)
+    # The backend's facts, set on each subclass (plain annotations, not typing.ClassVar: a
+    # cold run would pay 2 ms to import typing before asking for its workers).
+    name: str  # what RunConfig.executor holds: "process"
+    aliases: tuple[str, ...] = ()  # other words people use: "processes"
+    label: str  # for people: "processes"
+    tip: str  # one line: what it is, in Python's words
+    can_kill_workers: bool = True  # "Kill a worker" has something to kill
+    uses_start_method: bool = False  # spawn / fork / forkserver applies
+    one_worker: bool = False  # always exactly one worker (serial)
     # How the executor itself reacts when a worker dies, for the event log: one sentence.
-    on_death: ClassVar[str] = ""
+    on_death: str = ""
     # True: after a death the executor runs the lost tasks again by itself (Dask), so the
     # supervisor only reports it; False: the supervisor disposes of every worker and opens anew.
-    reschedules_itself: ClassVar[bool] = False
+    reschedules_itself: bool = False
     # Its workers are processes of this computer whose state the OS can tell (stopped, CPU
     # time): the supervisor watches them for being stuck. Not so for a cluster's.
-    watch_for_stuck: ClassVar[bool] = True
-    uses_scheduler: ClassVar[bool] = False  # a scheduler address applies (Dask)
+    watch_for_stuck: bool = True
+    uses_scheduler: bool = False  # a scheduler address applies (Dask)
 
     @classmethod
     def missing(cls) -> str:
@@ -87,8 +88,9 @@ class Backend:
         raise NotImplementedError
 
     def more_slots(self) -> int:
-        """After open(): how many chunks it could keep busy beyond `slots`, when it found
-        more workers than the run asked for (an existing cluster); 0 if none."""
+        """After open(): how many more chunks it could keep busy than two per worker asked
+        for, when it found more workers than the run asked for (an existing cluster); 0 if
+        none. The supervisor adds them to its window and to `slots`."""
         return 0
 
     def processes(self) -> dict:

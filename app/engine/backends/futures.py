@@ -25,6 +25,7 @@ from app.engine.backends import Backend
 from app.engine.backends.process_pool import _discard_pending, _lost_with_forkserver, kill_all
 from app.engine.executor_process import ExecutorContext
 from app.engine.messages import ChunkError
+from app.engine.slot_table import SlotTable
 from app.engine.worker import init_process_worker, run_chunk_in_process
 
 BROKEN_WAIT_S = 0.5  # after a death, how long to wait for the executor to say it broke
@@ -63,7 +64,7 @@ class ProcessPoolExecutorBackend(Backend):
         self.generation += 1
         context = ExecutorContext(config.start_method)
         channel = context.Queue()
-        self._started_by = context.RawArray("q", self.slots)
+        self._started_by = SlotTable(self.slots)
         self._broken_futures = 0
         executor = concurrent.futures.ProcessPoolExecutor(
             max_workers=config.workers,

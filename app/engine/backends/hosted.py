@@ -13,10 +13,14 @@ import multiprocessing
 import threading
 import time
 
-from app.engine import procinfo, spawning
+from app.engine import spawning
 from app.engine.backends import Backend
 from app.engine.config import DEFAULT_START_METHOD
 from app.engine.host import host_main
+from app.engine.lazy import LazyModule
+from app.engine.slot_table import SlotTable
+
+procinfo = LazyModule("app.engine.procinfo")  # read only once workers are ending
 
 
 class HostedBackend(Backend):
@@ -36,7 +40,7 @@ class HostedBackend(Backend):
         mp = spawning.context(DEFAULT_START_METHOD)
         channel = mp.Queue()
         self._tasks = mp.Queue()
-        self._started_by = mp.RawArray("q", self.slots)
+        self._started_by = SlotTable(self.slots)
         receive, send = mp.Pipe(duplex=False)
         threads = self.config.workers if self.threads_in_host else None
         self._host = mp.Process(

@@ -19,10 +19,14 @@ import os
 import sys
 import time
 
-from app.engine import procinfo, spawning
+from app.engine import spawning
 from app.engine.backends import Backend
+from app.engine.lazy import LazyModule
 from app.engine.messages import Ack, ChunkError
+from app.engine.slot_table import SlotTable
 from app.engine.worker import init_process_worker, pool_worker, run_chunk_in_pool
+
+procinfo = LazyModule("app.engine.procinfo")  # read only once workers are ending
 
 
 class ProcessPoolBackend(Backend):
@@ -48,7 +52,7 @@ class ProcessPoolBackend(Backend):
         self.generation += 1
         mp = spawning.context(config.start_method)
         channel = mp.Queue()
-        self._started_by = mp.RawArray("q", self.slots)
+        self._started_by = SlotTable(self.slots)
         self._pool = _EnginePool(
             config.workers,
             initializer=init_process_worker,
