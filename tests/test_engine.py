@@ -453,6 +453,39 @@ def test_a_short_list_of_tiny_tasks_waits_for_every_worker_then_goes_one_chunk_a
     assert supervisor._short_list_limit(4) == 1  # a worker that never came: go on anyway
 
 
+def test_auto_chunks_of_tiny_tasks_keep_more_in_flight_than_the_usual_window():
+    from app.engine.supervisor import Supervisor
+
+    config = RunConfig(workload="power", tasks=200_000, workers=2)
+    supervisor = Supervisor(config, config.func, _FakeLedger(2))
+    supervisor._per_task_s = 50e-9  # chunks stop at Pool.map's own 25,000 tasks: about 1 ms
+    assert supervisor._chunk_size() == 25_000
+    assert supervisor._in_flight_limit() >= 4 * supervisor.window  # ~40 ms of work queued
+    assert supervisor._in_flight_limit() <= supervisor.slots
+    supervisor._per_task_s = 0.01  # chunks of 2 tasks hold the target's 20 ms: the usual window
+    assert supervisor._in_flight_limit() == supervisor.window
+    chosen = RunConfig(workload="power", tasks=200_000, workers=2, chunksize=25_000)
+    supervisor = Supervisor(chosen, chosen.func, _FakeLedger(2))
+    supervisor._per_task_s = 50e-9  # a chunksize chosen by hand keeps its own window
+    assert supervisor._in_flight_limit() == supervisor.window == supervisor.slots
+
+
+def test_the_time_per_task_weighs_each_chunk_by_its_tasks():
+    from app.engine.messages import Ack
+    from app.engine.supervisor import Supervisor
+
+    config = RunConfig(workload="power", tasks=200_000, workers=2)
+    supervisor = Supervisor(config, config.func, _FakeLedger(2))
+    supervisor._learn(Ack(0, 1, 2e-6))  # the first chunk: one task, with a chunk's fixed costs
+    assert supervisor._per_task_s == pytest.approx(2e-6)
+    supervisor._learn(Ack(1, 10_000, 10_000 * 50e-9))  # then 10,000 tasks of 50 ns
+    assert supervisor._per_task_s == pytest.approx(50e-9, rel=0.01)
+    assert supervisor._longest_task_s == pytest.approx(2e-6)
+    for chunk_id in range(2, 12):  # tasks that grow ten times dearer: the estimate follows
+        supervisor._learn(Ack(chunk_id, 10_000, 10_000 * 500e-9))
+    assert supervisor._per_task_s == pytest.approx(500e-9, rel=0.01)
+
+
 def test_a_run_until_stop_over_a_short_list_keeps_its_full_window():
     from app.engine.supervisor import Supervisor
 
@@ -460,7 +493,7 @@ def test_a_run_until_stop_over_a_short_list_keeps_its_full_window():
     supervisor = Supervisor(config, config.func, _FakeLedger(2))
     supervisor.t0 = time.perf_counter()
     supervisor._per_task_s = 1e-6  # tiny tasks: a short list would go one chunk at a time
-    assert supervisor._in_flight_limit() == supervisor.window
+    assert supervisor._in_flight_limit() >= supervisor.window  # more, even: see _stretch
     short = RunConfig(workload="power", inputs=(4, 2, 3), workers=2)
     supervisor = Supervisor(short, short.func, _FakeLedger(2))
     supervisor._per_task_s = 1e-6

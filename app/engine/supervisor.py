@@ -17,11 +17,9 @@ import queue
 import signal
 import threading
 import time
-from collections import deque
+from collections import deque, namedtuple
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-from app.engine import procinfo
 from app.engine.backends import BACKENDS, Backend
 from app.engine.config import MAX_TASKS, RunConfig
 from app.engine.lazy import LazyModule
@@ -30,6 +28,7 @@ from app.engine.messages import Ack, ChunkError
 
 # Loaded by the supervisor once it has asked for the workers (see app.engine.lazy).
 records = LazyModule("app.engine.records")
+procinfo = LazyModule("app.engine.procinfo")  # only once workers are watched
 
 
 TARGET_CHUNK_S = 0.02  # auto chunks aim at this much work: fine-grained, yet cheap to send
@@ -40,33 +39,24 @@ WATCH_S = 0.25  # how often it asks the OS whether a worker is stopped or using 
 STOPPED_S = 2.0  # a worker stopped (SIGSTOP) this long is stuck
 STUCK_TASK_FACTOR = 10  # no progress for 10x the longest task seen so far is "stuck"...
 BLIND_STUCK_S = 60.0  # ...or, where the OS cannot tell CPU time (no /proc), at least this
-WINDOW_MAX = 256  # chunks in flight at most, whatever the chunksize
+WINDOW_MAX = 256  # chunks in flight at most, whatever the chunksize (and slots to hold them)
 READY_WAIT_S = 2.0  # a short list waits this long at most for every worker to be up
 TINY_TASK_S = 0.001  # ...and sends its chunks one at a time while tasks take less than this
 
 
-@dataclass(frozen=True, slots=True)
-class ChunkFailed:
-    """Notice: a chunk could not run at all (its inputs or results would not pickle, say)."""
+# The supervisor's small records are named tuples, as the messages are (`messages.py`): a
+# frozen dataclass costs a cold run about 0.4 ms to define, before it can ask for workers.
+ChunkFailed = namedtuple("ChunkFailed", "indices exc_type message")
+ChunkFailed.__doc__ = """Notice: a chunk could not run at all (its inputs or results would
+not pickle, say): its task `indices` (a range), the exception's type name and message."""
 
-    indices: range
-    exc_type: str
-    message: str
+SupervisorDone = namedtuple("SupervisorDone", "error")
+SupervisorDone.__doc__ = """Notice: the supervisor has ended and every worker is gone; `error`
+says why the run failed or gave up (None: it did not)."""
 
-
-@dataclass(frozen=True, slots=True)
-class SupervisorDone:
-    """Notice: the supervisor has ended and every worker is gone."""
-
-    error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class InFlight:
-    """A chunk sent to the backend and not yet acknowledged."""
-
-    indices: range
-    slot: int  # its place in the backend's shared "who started it" array
+InFlight = namedtuple("InFlight", "indices slot")
+InFlight.__doc__ = """A chunk sent to the backend and not yet acknowledged: its task `indices`
+and its `slot`, its place in the backend's shared "who took it" table."""
 
 
 class WorkerWatch:
@@ -95,8 +85,11 @@ class Supervisor:
         self.config = config
         self.ledger = ledger  # read only: which results have arrived, when a worker reported
         self.t0 = 0.0
-        self.window = window_for(config)  # chunks in flight at most
-        self.backend: Backend = BACKENDS[config.executor](config, func, self.window, self._done)
+        self.window = window_for(config)  # chunks in flight, usually (see _in_flight_limit)
+        # Each chunk in flight holds a slot of the backend's "who took it" table. Auto chunks
+        # of tiny tasks may need more in flight than the usual window (see _stretch).
+        self.slots = self.window if config.chunksize else max(self.window, WINDOW_MAX)
+        self.backend: Backend = BACKENDS[config.executor](config, func, self.slots, self._done)
 
         # What the consumer reads.
         self.channel: object = None
@@ -123,6 +116,7 @@ class Supervisor:
         self._in_flight: dict[int, InFlight] = {}
         self._free_slots: list[int] = []
         self._per_task_s: float | None = None
+        self._busy_seen = self._tasks_seen = 0.0  # what _learn has seen, the older ever less
         self._longest_task_s = 0.0
         self._watch: dict[int, WorkerWatch] = {}
         self._next_watch = 0.0
@@ -199,13 +193,14 @@ class Supervisor:
             self._handle_control(0.01)
 
     def _open(self) -> None:
-        self._free_slots = list(range(self.window))
+        self._free_slots = list(range(self.slots))
         self.channel = self.backend.open()
         more = self.backend.more_slots()
         if more:  # a cluster bigger than the run asked for: keep all of it busy
-            self._free_slots += range(self.window, self.window + more)
+            self._free_slots += range(self.slots, self.slots + more)
             self.window += more
-            self.backend.slots = self.window
+            self.slots += more
+            self.backend.slots = self.slots
         self.workers = self.backend.processes()
         self._pass_on_notes()
         self.channel_ready.set()
@@ -218,12 +213,29 @@ class Supervisor:
     def _in_flight_limit(self) -> int:
         """How many chunks may be in flight now."""
         # Until one chunk has been timed, sizes are guesses: one small chunk per worker.
-        measured = self.config.chunksize or self._per_task_s is not None
-        limit = self.window if measured else self.config.workers
+        if self.config.chunksize:
+            limit = self.window
+        elif self._per_task_s is not None:
+            limit = min(self.slots, self.window * self._stretch())
+        else:
+            limit = self.config.workers
         # A short list, as the tutorial's 8 inputs; a run until Stop is never short.
         if self._map_chunksize == 1 and not self.config.until_stopped:
             limit = self._short_list_limit(limit)
         return limit
+
+    def _stretch(self) -> int:
+        """How many times the usual window auto chunks need in flight now.
+
+        Auto chunks aim at TARGET_CHUNK_S of work, but a chunk of tiny tasks stops at
+        Pool.map's own size and may hold far less: 25,000 `power` tasks are about 1 ms.
+        Two of those per worker run dry in 2 ms, sooner than the supervisor's thread may get
+        its turn at the GIL in a busy parent (a cold run's imports, the window's painting),
+        and the workers would wait. So keep as many more in flight as a chunk falls short of
+        the target: what Pool.map does, which sends all its chunks at once.
+        """
+        chunk_s = self._per_task_s * self._chunk_size()
+        return max(1, math.ceil(TARGET_CHUNK_S / max(chunk_s, 1e-9)))
 
     def _short_list_limit(self, limit: int) -> int:
         """How many chunks a short list (under four tasks a worker) keeps in flight.
@@ -351,10 +363,12 @@ class Supervisor:
     def _learn(self, ack: Ack) -> None:
         per_task = ack.busy_s / max(ack.count, 1)
         self._longest_task_s = max(self._longest_task_s, per_task)
-        if self._per_task_s is None:
-            self._per_task_s = per_task
-        else:
-            self._per_task_s = 0.5 * (self._per_task_s + per_task)
+        # The time per task over the chunks seen, each weighing by its tasks, the older ever
+        # less: the first chunk, one task long, says little about thousands of tiny tasks
+        # (it holds a chunk's fixed costs, and a first call's), and later chunks correct it.
+        self._busy_seen = 0.5 * self._busy_seen + ack.busy_s
+        self._tasks_seen = 0.5 * self._tasks_seen + max(ack.count, 1)
+        self._per_task_s = self._busy_seen / self._tasks_seen
 
     # ------------------------------------------------------------------ stuck and dead
 

@@ -173,7 +173,8 @@ class DaskBackend(Backend):
         self._learn_workers()
         threads = sum(w.get("nthreads", 1) for w in self._scheduler_workers().values())
         # Two chunks per thread keep every thread busy, as two per worker do a Pool's.
-        self._more_slots = max(0, 2 * threads - self.slots) if self.generation == 1 else 0
+        asked = 2 * max(self.config.workers, 1)
+        self._more_slots = max(0, 2 * threads - asked) if self.generation == 1 else 0
         self.notes.append(
             f"Dask: {len(self._workers)} worker(s), {threads} thread(s): "
             + ", ".join(worker.name for worker in self._workers.values())
