@@ -295,6 +295,33 @@ def test_a_cold_run_asks_for_its_workers_before_it_loads_the_records():
     assert done.stdout.split() == ["False", "True", "40"]
 
 
+def test_a_cold_run_reaches_its_ask_without_typing_or_ctypes():
+    """Each costs a fresh process some 1.5 to 2 ms before it can ask for its workers."""
+    code = (
+        "import sys; from app.engine import Run, RunConfig; "
+        "run = Run(RunConfig(workload='power', tasks=40)); "
+        "print(sorted({'typing', 'ctypes', 'multiprocessing.sharedctypes'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="multiprocessing's tracker is POSIX's")
+def test_importing_the_engine_starts_the_resource_tracker_at_once():
+    """So the tracker's own start-up overlaps the script's, not the workers' (see
+    app.engine.spawning.start_resource_tracker)."""
+    code = (
+        "import psutil, time; from app.engine import Run; time.sleep(0.2); "  # its exec is done
+        "print([' '.join(p.cmdline()) for p in psutil.Process().children()])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "multiprocessing.resource_tracker import main" in done.stdout
+
+
 def test_a_lazy_module_read_first_by_two_threads_at_once_is_one_module():
     import threading
 

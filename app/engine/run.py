@@ -20,6 +20,7 @@ import weakref
 from collections import namedtuple
 from collections.abc import Callable
 
+from app.engine import spawning
 from app.engine.channel import ChannelReader
 from app.engine.config import RunConfig
 from app.engine.lazy import LazyModule
@@ -28,6 +29,9 @@ from app.engine.supervisor import ChunkFailed, Supervisor, SupervisorDone
 
 # Loaded by the supervisor once it has asked for the workers (see app.engine.lazy).
 records = LazyModule("app.engine.records")
+
+# Started with the engine, not with the first run's workers (see the function).
+spawning.start_resource_tracker()
 
 POLL_BUDGET_S = 0.004  # poll() returns after this much work, so a GUI frame is never late
 BOOKS_EVERY_S = 0.25  # how often poll() returns the books so far of the workers heard from
