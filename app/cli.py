@@ -12,8 +12,6 @@ workload or executor gets a "did you mean" in that one line.
 from __future__ import annotations
 
 import argparse
-import difflib
-import json
 import math
 import os
 import re
@@ -82,6 +80,8 @@ def program_name(argv0: str | None = None) -> str:
 
 def _did_you_mean(word: str, choices) -> str:
     """ "; did you mean X?" for the closest of `choices`, or "" if none is close."""
+    import difflib  # only for a mistake: a cold `run` need not pay for it
+
     close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]}?" if close else ""
 
@@ -124,7 +124,6 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     from app.workloads import WORKLOADS
 
     workloads = ", ".join(WORKLOADS)
-    executors = _executor_words()
     parser = _Parser(
         prog=program_name() if prog is None else prog,
         description="Multiprocessing Playground: watch a multiprocessing.Pool do its work. "
@@ -159,7 +158,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         default=str(_default_workers()),
         help="worker count (default: the CPU count, at most 8)",
     )
-    run.add_argument("--executor", default="process", help=f"one of: {executors}")
+    run.add_argument("--executor", default="process", action=_ExecutorOption, help="one of: {}")
     run.add_argument(
         "--results",
         action="store_true",
@@ -174,7 +173,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="the same job at several settings: speedup table")
     add_job_options(sweep)
     sweep.add_argument("--workers", default="1,2", help="worker counts, e.g. 1,2,4")
-    sweep.add_argument("--executor", default="process", help=f"comma-separated, from: {executors}")
+    sweep.add_argument(
+        "--executor", default="process", action=_ExecutorOption, help="comma-separated, from: {}"
+    )
 
     from app import cli_lessons, cli_replay
 
@@ -183,7 +184,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     cli_replay.add_parser(commands)
     from app import cli_code
 
-    cli_code.add_parser(commands, _default_workers(), executors)
+    cli_code.add_parser(commands, _default_workers(), _ExecutorOption)
 
     selftest = commands.add_parser("selftest", help="open the window, drive a run, check it")
     selftest.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -225,6 +226,10 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     _program = prog or program_name()
     replace_missing_streams()
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] in (["run"], ["sweep"], ["lesson"]):  # commands that start workers
+        from app.engine import spawning
+
+        spawning.start_resource_tracker()  # now: it starts while the rest of us does
     try:
         parser = build_parser(_program)
         args = parse_arguments(parser, args_list)
@@ -376,6 +381,23 @@ def executor_named(text: str):
     )
 
 
+class _ExecutorOption(argparse.Action):
+    """--executor, whose help names every executor: filled in only when help is shown, since
+    naming them all imports every backend's module (concurrent.futures among them), which a
+    cold `run` on processes would otherwise pay for."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+
+    @property
+    def help(self) -> str:
+        return self._template.format(_executor_words())
+
+    @help.setter
+    def help(self, template: str) -> None:
+        self._template = template
+
+
 def _executor_words() -> str:
     """ "process (processes), thread (threads), serial": the names, and the window's words."""
     from app.engine import BACKENDS
@@ -457,6 +479,12 @@ def _execute(config, show_progress: bool, label: str = "", observe=None, recordi
     `observe`, if given, is called with every record (to save them: `--trace`, `--csv`);
     `recording`, if given, records the run as it goes (`--record`)."""
     from app.engine import Run
+
+    run = Run(config) if recording is None else recording.wrap(Run(config))
+    run.start()
+    # Named once the workers are asked for: the records (and the statistics the summary reads)
+    # load while the workers start (see app.engine.lazy).
+    import app.stats  # noqa: F401
     from app.engine.records import (
         ExecutorNote,
         PoolRestarted,
@@ -465,8 +493,6 @@ def _execute(config, show_progress: bool, label: str = "", observe=None, recordi
         WorkerStuck,
     )
 
-    run = Run(config) if recording is None else recording.wrap(Run(config))
-    run.start()
     last_draw = 0.0
     failures_shown = 0
     try:
@@ -601,6 +627,8 @@ def _print_run(summary, as_json: bool, results: bool) -> None:
 
             data = summary.to_report_dict(include_results=results)
             data["python"] = current_platform().to_dict()
+            import json
+
             print(json.dumps(data))
         else:
             print(format_summary(summary))
@@ -740,6 +768,8 @@ def _print_sweep(workload: str, runs: list, as_json: bool) -> None:
             }
         )
     if as_json:
+        import json
+
         print(json.dumps({"workload": workload, "rows": table}))
         return
     with_serial = any(row["speedup_vs_serial"] is not None for row in table)
@@ -798,6 +828,8 @@ def _selftest(args: argparse.Namespace) -> int:
         min_measure_s=measure_s,
     )
     if args.json:
+        import json
+
         print(json.dumps(report))
     else:
         for key, value in report.items():

@@ -15,7 +15,9 @@ from app.engine.config import DEFAULT_START_METHOD, available_start_methods
 from app.workloads import WORKLOADS
 
 
-def add_parser(commands, default_workers: int, executor_words: str) -> None:
+def add_parser(commands, default_workers: int, executor_option: type[argparse.Action]) -> None:
+    """`executor_option`: the command line's --executor action, which names every executor in
+    its help (a "{}" in it) only when help is shown."""
     code = commands.add_parser(
         "code", help="print a runnable Python script that does what `run` would do"
     )
@@ -27,7 +29,7 @@ def add_parser(commands, default_workers: int, executor_words: str) -> None:
         default=str(default_workers),
         help="worker count (default: the CPU count, at most 8)",
     )
-    code.add_argument("--executor", default="process", help=f"one of: {executor_words}")
+    code.add_argument("--executor", default="process", action=executor_option, help="one of: {}")
     code.add_argument("--chunksize", default="0", help="tasks per chunk; 0 = auto (default)")
     code.add_argument(
         "--start-method",

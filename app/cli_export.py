@@ -13,8 +13,8 @@ import argparse
 import os
 import sys
 
-from app.engine.records import RunFinished
-from app.stats.run_log import RunAbout, RunLog
+# `run` imports this module for its options; the records and the run log load only when a
+# file was asked for (a cold `run` pays some 10 ms for them otherwise).
 
 PERFETTO = "https://ui.perfetto.dev"
 
@@ -46,7 +46,7 @@ def path_problem(path: str) -> str | None:
     return None
 
 
-def prepare(args: argparse.Namespace, config, usage_error: type[Exception]) -> RunLog | None:
+def prepare(args: argparse.Namespace, config, usage_error: type[Exception]):
     """A log to feed with the run's records if a file was asked for; None if not. A path that
     cannot be written is a usage error, before anything runs."""
     wanted = [(option, path) for option, path in (("--trace", args.trace), ("--csv", args.csv))
@@ -59,13 +59,16 @@ def prepare(args: argparse.Namespace, config, usage_error: type[Exception]) -> R
             raise usage_error(f"{option} {path!r}: {problem}")
     if len(wanted) == 2 and os.path.abspath(args.trace) == os.path.abspath(args.csv):
         raise usage_error("--trace and --csv name the same file; give each its own")
+    from app.stats.run_log import RunAbout, RunLog
+
     return RunLog(RunAbout.of_config(config))
 
 
-def save(args: argparse.Namespace, log: RunLog | None, summary, program: str) -> str | None:
+def save(args: argparse.Namespace, log, summary, program: str) -> str | None:
     """Write the files asked for; a one-line problem if one could not be written, else None."""
     if log is None:
         return None
+    from app.engine.records import RunFinished
     from app.stats.tables import write_tasks_csv
     from app.stats.trace import write_trace
 

@@ -12,20 +12,23 @@ import json
 import math
 import sys
 
-from app.lessons import LESSONS
+# The lessons (and the statistics they read) load only for `lesson`: every command builds
+# this parser, and a cold `run` would pay some 10 ms for them.
 
 
 def add_parser(commands) -> None:
     lesson = commands.add_parser(
         "lesson", help="run a lesson: a comparison in one press, and what it shows"
     )
-    lesson.add_argument("name", nargs="?", help=f"one of: {', '.join(LESSONS)}")
+    lesson.add_argument("name", nargs="?", help="which lesson: --list names them all")
     lesson.add_argument("--list", action="store_true", help="list the lessons and their questions")
     lesson.add_argument("--quick", action="store_true", help="small task counts, one run each")
     lesson.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
 def run(args: argparse.Namespace, usage_error: type[Exception]) -> int:
+    from app.lessons import LESSONS
+
     if args.list:
         for lesson in LESSONS.values():
             print(f"{lesson.name:14} {lesson.title}\n{'':14} {lesson.question}")

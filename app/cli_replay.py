@@ -18,8 +18,8 @@ import os
 import sys
 from pathlib import Path
 
-from app.engine.recording import Recorder, RecordingError, load, record_to
-from app.engine.replay import END, ReplayRun
+# `run` imports this module for --record; recording and replaying load only when used (a cold
+# `run` pays some 10 ms for them otherwise).
 
 
 def add_record_option(run_parser: argparse.ArgumentParser) -> None:
@@ -49,10 +49,12 @@ class CommandLineRecording:
         if not folder.is_dir() or not os.access(folder, os.W_OK):
             raise usage_error(f"--record {path}: cannot write in {folder}")
         self._usage_error = usage_error
-        self.recorder: Recorder | None = None
+        self.recorder = None  # an app.engine.recording.Recorder, once the run is wrapped
 
     def wrap(self, run):
         """The run, recording itself to the file as it goes (nothing kept in memory)."""
+        from app.engine.recording import RecordingError, record_to
+
         try:
             self.recorder = record_to(self.path, run)
         except RecordingError as error:
@@ -63,6 +65,8 @@ class CommandLineRecording:
 
     def save(self, program: str) -> bool:
         """Give the file its name and say so on stderr, or say in one line why there is none."""
+        from app.engine.recording import RecordingError
+
         try:
             if self.recorder is None:
                 raise RecordingError("the run never started")
@@ -88,6 +92,8 @@ def start_recording(args: argparse.Namespace, usage_error: type[Exception]):
 def run(args: argparse.Namespace, usage_error: type[Exception], program: str) -> int:
     """`replay FILE`: the recorded run's summary, as `run` printed it."""
     from app.cli import format_summary
+    from app.engine.recording import RecordingError, load
+    from app.engine.replay import END, ReplayRun
 
     try:
         recording = load(args.file)

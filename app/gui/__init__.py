@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib import resources
 from pathlib import Path
 
 # resources/ sits beside the app package in a checkout and in the frozen app's _internal/;
@@ -22,6 +21,8 @@ def resource_bytes(name: str) -> bytes | None:
     beside = RESOURCES / name
     if beside.is_file():
         return beside.read_bytes()
+    from importlib import resources  # some 8 ms: the command line imports this package too
+
     try:
         return (resources.files("app.resources") / name).read_bytes()
     except (ModuleNotFoundError, OSError):
