@@ -482,8 +482,9 @@ def _execute(config, show_progress: bool, label: str = "", observe=None, recordi
 
     run = Run(config) if recording is None else recording.wrap(Run(config))
     run.start()
-    # Named once the workers are asked for: the records (and the statistics the summary reads)
-    # load while the workers start (see app.engine.lazy).
+    # Loaded once the workers are asked for, while they start (see app.engine.lazy): the
+    # records, and the statistics the summary reads.
+    run.wait_until_asked(timeout=1.0)
     import app.stats  # noqa: F401
     from app.engine.records import (
         ExecutorNote,

@@ -5,12 +5,14 @@
 
 What a user of `python -m app run` or of the tutorial's script pays: the interpreter, the
 imports, starting the pool, the work, and the pool's end, all inside the timed process. Each
-case runs a tiny script with `python -c`; the engine and the bare pool alternate, run after
-run, with the same function and inputs on 2 spawned workers (the bare pool with Pool.map's
-own default chunksize, the engine with its automatic one). Reported: medians of the whole
-process's wall time as the parent saw it, the ratio of medians (bare / engine; 1.0 = as fast,
-the issue's goal is >= 0.95), and the time from the script's start to the first worker ready
-(engine: RunSummary.startup_s; bare: a Pool(2) and one `apply` of a trivial call).
+case runs three ways, alternating run after run, with the same function and inputs on 2
+spawned workers: a tiny script with `python -c` that drives the engine (`Run`, its inputs
+made by the script), the command line itself (`python -m app run --workload W --tasks N
+--workers 2`, which prints its summary), and a bare `Pool.map` (with its own default
+chunksize; the engine with its automatic one). Reported: medians of the whole process's wall
+time as the parent saw it, the ratio of medians (bare / engine; 1.0 = as fast, the issue's
+goal is >= 0.95), and the time from the script's start to the first worker ready (engine:
+RunSummary.startup_s; bare: a Pool(2) and one `apply` of a trivial call).
 
 Both sides run with the project's bytecode compiled first, as an installed app has it (pip
 compiles on install; a checkout writes it on its first run): a machine that sets
@@ -68,12 +70,21 @@ print(json.dumps({{"ready_s": ready}}))
 
 
 def cold(script: str) -> tuple[float, dict]:
+    wall, stdout = _timed([sys.executable, "-c", script])
+    return wall, json.loads(stdout)
+
+
+def cold_cli(workload: str, tasks: int, workers: int) -> float:
+    command = ["-m", "app", "run", "--workload", workload, "--tasks", str(tasks)]
+    return _timed([sys.executable, *command, "--workers", str(workers)])[0]
+
+
+def _timed(command: list[str]) -> tuple[float, str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as an installed app runs (see above)
     began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          cwd=ROOT, env=env, check=True)  # fmt: skip
-    return time.perf_counter() - began, json.loads(done.stdout)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    return time.perf_counter() - began, done.stdout
 
 
 def main() -> int:
@@ -89,9 +100,12 @@ def main() -> int:
     for run_number in range(args.runs):
         for workload, tasks in jobs:
             values = {"workload": workload, "tasks": tasks, "workers": args.workers}
-            sides = [("engine", ENGINE), ("bare", BARE)]
+            sides = [("engine", ENGINE), ("cli", None), ("bare", BARE)]
             for side, template in sides if run_number % 2 == 0 else sides[::-1]:
-                wall, report = cold(template.format(**values))
+                if template is None:
+                    wall = cold_cli(workload, tasks, args.workers)
+                else:
+                    wall, report = cold(template.format(**values))
                 process_s.setdefault(f"{side} {workload} {tasks:,}", []).append(wall)
                 if side == "engine":
                     ready_s["engine"].append(report["ready_s"])
@@ -105,13 +119,15 @@ def main() -> int:
     for name, values in process_s.items():
         median = statistics.median(values)
         print(f"  {name:<28} {median:8.3f} {min(values):8.3f} {max(values):8.3f} s")
-    print("engine speed against bare Pool.map (bare median / engine median; goal >= 0.95)")
+    print("speed against bare Pool.map (bare median / median; goal >= 0.95)")
     for workload, tasks in jobs:
         key = f"{workload} {tasks:,}"
-        ratio = statistics.median(process_s[f"bare {key}"]) / statistics.median(
-            process_s[f"engine {key}"]
-        )
-        print(f"  {key:<20} {ratio:6.2f}x   {'met' if ratio >= 0.95 else 'MISSED'}")
+        for side in ("engine", "cli"):
+            ratio = statistics.median(process_s[f"bare {key}"]) / statistics.median(
+                process_s[f"{side} {key}"]
+            )
+            verdict = "met" if ratio >= 0.95 else "MISSED"
+            print(f"  {side:<7} {key:<20} {ratio:6.2f}x   {verdict}")
     print("start to first worker ready, inside the script (median, fastest, slowest)")
     for side, values in ready_s.items():
         print(f"  {side:<8} {statistics.median(values):.3f} {min(values):.3f} {max(values):.3f} s")

@@ -453,6 +453,17 @@ def test_a_short_list_of_tiny_tasks_waits_for_every_worker_then_goes_one_chunk_a
     assert supervisor._short_list_limit(4) == 1  # a worker that never came: go on anyway
 
 
+@pytest.mark.timeout(60)
+def test_a_caller_can_wait_until_the_workers_are_asked_for():
+    run = Run(RunConfig(workload="power", tasks=1000, workers=2))
+    run.start()
+    assert run.wait_until_asked(timeout=30)
+    assert len(run.worker_pids()) == 2  # asked for: each has its pid, ready or not
+    summary = collect(run)[-1].summary
+    assert summary.completed == 1000
+    assert run.wait_until_asked(timeout=0)  # and stays so
+
+
 def test_auto_chunks_of_tiny_tasks_keep_more_in_flight_than_the_usual_window():
     from app.engine.supervisor import Supervisor
 

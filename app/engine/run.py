@@ -75,6 +75,12 @@ class Run:
         _active_runs.add(self)
         self._thread.start()
 
+    def wait_until_asked(self, timeout: float) -> bool:
+        """Block until the run has asked for its workers (or ended), at most `timeout` s;
+        True if it has. A caller with work of its own to do right after `start()` (imports,
+        say) does it then, not while the supervisor's thread needs the GIL to ask."""
+        return self._supervisor.channel_ready.wait(timeout)
+
     def stop(self) -> None:
         """Ask the run to stop and return at once; its workers are gone within a second."""
         self._supervisor.stop()
