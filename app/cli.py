@@ -482,21 +482,21 @@ def _execute(config, show_progress: bool, label: str = "", observe=None, recordi
 
     run = Run(config) if recording is None else recording.wrap(Run(config))
     run.start()
-    # Loaded once the workers are asked for, while they start (see app.engine.lazy): the
-    # records, and the statistics the summary reads.
-    run.wait_until_asked(timeout=1.0)
-    import app.stats  # noqa: F401
-    from app.engine.records import (
-        ExecutorNote,
-        PoolRestarted,
-        TaskFailed,
-        WorkerDied,
-        WorkerStuck,
-    )
-
     last_draw = 0.0
     failures_shown = 0
     try:
+        # Loaded once the workers are asked for, while they start (see app.engine.lazy): the
+        # records, and the statistics the summary reads.
+        run.wait_until_asked(timeout=1.0)
+        import app.stats  # noqa: F401
+        from app.engine.records import (
+            ExecutorNote,
+            PoolRestarted,
+            TaskFailed,
+            WorkerDied,
+            WorkerStuck,
+        )
+
         while not run.finished:
             for event in run.poll(timeout=0.05, budget_s=0.1):
                 if observe is not None:

@@ -243,15 +243,19 @@ class Ledger:
         self._changed.clear()
         return changed
 
+    def _results_list(self) -> list | None:
+        """`results`, made now if no result has arrived yet; None for a run that keeps none."""
+        if self.results is None and self._keep_results:
+            self.results = [None] * self.total
+        return self.results
+
     def _take_block(
         self, books: WorkerBooks, block: TaskBlock, events: list, chunk_start: bool = False
     ) -> None:
         received = self.received
         indices = block.indices
         first, stop = indices.start, indices.stop
-        results = self.results
-        if results is None and self._keep_results:
-            results = self.results = [None] * self.total
+        results = self._results_list()
         if received.find(1, first, stop) == -1:  # the usual case: all new
             received[first:stop] = b"\x01" * (stop - first)
             if results is not None:
@@ -348,9 +352,7 @@ class Ledger:
             startup_s=self.first_ready or 0.0,
             throughput=self.done / wall,
             per_worker=workers,
-            results=[None] * self.total
-            if self.results is None and self._keep_results
-            else self.results,
+            results=self._results_list(),
             bytes_in=sum(worker.bytes_in for worker in workers),
             bytes_out=sum(worker.bytes_out for worker in workers),
             messages=sum(worker.messages for worker in workers),
