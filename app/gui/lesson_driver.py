@@ -129,7 +129,9 @@ class LessonDriver(QObject):
 
     @property
     def waiting_for_demo(self) -> bool:
-        return self.demo_thread is not None and self.demo_thread.is_alive()
+        """The lesson waits for its demonstration's lines (not: the thread has not yet ended;
+        it ends a moment after it hands them over, maybe after the lesson has finished)."""
+        return self.demo_thread is not None
 
     def _start_next(self) -> None:
         runner, window = self.runner, self._window
@@ -198,6 +200,7 @@ class LessonDriver(QObject):
             return
         if demo_lines is not None:
             runner.demo_lines = list(demo_lines)
+        self.demo_thread = None  # its lines are in: it ends on its own
         self.active = False
         conclusion = runner.conclusion()
         self.panel.show_result(conclusion, runner.printout() + runner.demo_lines, self.panel.guess)
