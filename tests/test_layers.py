@@ -268,16 +268,22 @@ def test_each_backend_is_registered_under_its_own_name():
     assert list(BACKENDS) == [BACKENDS[name].name for name in BACKENDS]
 
 
+def fresh_python(code: str) -> str:
+    """What `python -c CODE` prints: a fresh interpreter, as a cold run starts."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout
+
+
 def test_a_run_on_processes_imports_no_other_backend():
     code = (
         "import sys; from app.engine import Run, RunConfig; "
         "Run(RunConfig(workload='power', tasks=4)); "
         "print(sorted(m for m in sys.modules if m.startswith('app.engine.backends.')))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert done.stdout.strip() == "['app.engine.backends.process_pool']"
+    printed = fresh_python(code)
+    assert printed.strip() == "['app.engine.backends.process_pool']"
 
 
 def test_a_cold_run_asks_for_its_workers_before_it_loads_the_records():
@@ -289,10 +295,8 @@ def test_a_cold_run_asks_for_its_workers_before_it_loads_the_records():
         "before = 'app.engine.records' in sys.modules; run.start(); summary = run.wait(30); "
         "print(before, 'app.engine.records' in sys.modules, summary.completed)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert done.stdout.split() == ["False", "True", "40"]
+    printed = fresh_python(code)
+    assert printed.split() == ["False", "True", "40"]
 
 
 def test_a_cold_run_reaches_its_ask_without_typing_or_ctypes():
@@ -302,10 +306,8 @@ def test_a_cold_run_reaches_its_ask_without_typing_or_ctypes():
         "run = Run(RunConfig(workload='power', tasks=40)); "
         "print(sorted({'typing', 'ctypes', 'multiprocessing.sharedctypes'} & set(sys.modules)))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert done.stdout.strip() == "[]"
+    printed = fresh_python(code)
+    assert printed.strip() == "[]"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="multiprocessing's tracker is POSIX's")
@@ -316,10 +318,8 @@ def test_importing_the_engine_starts_the_resource_tracker_at_once():
         "import psutil, time; from app.engine import Run; time.sleep(0.2); "  # its exec is done
         "print([' '.join(p.cmdline()) for p in psutil.Process().children()])"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert "multiprocessing.resource_tracker import main" in done.stdout
+    printed = fresh_python(code)
+    assert "multiprocessing.resource_tracker import main" in printed
 
 
 def test_a_lazy_module_read_first_by_two_threads_at_once_is_one_module():
