@@ -71,10 +71,11 @@ class WorkerWatch:
 
 
 def window_for(config: RunConfig) -> int:
-    """How many chunks to keep in flight. Auto chunks hold >= 2 ms of work each, so two per
-    worker keep every worker busy. A small chunksize chosen by hand (the chunksize lesson)
-    needs many in flight, as Pool.map sends them all at once, or the lesson would show the
-    round trip to the supervisor instead of the cost of sending a chunk."""
+    """How many chunks to keep in flight, usually. Auto chunks aim at 20 ms of work each, so
+    two per worker keep every worker busy (auto chunks of tiny tasks, which stop at Pool.map's
+    own size, keep more: see Supervisor._stretch). A small chunksize chosen by hand (the
+    chunksize lesson) needs many in flight, as Pool.map sends them all at once, or the lesson
+    would show the round trip to the supervisor instead of the cost of sending a chunk."""
     if config.chunksize:
         return max(2 * config.workers, min(WINDOW_MAX, config.task_count // config.chunksize))
     return max(2, 2 * config.workers)
